@@ -1,0 +1,258 @@
+"""Checks of CS446 HW2 question 3 (``hw2_ResNet.py``): 3a is ``Block``, 3b is ``ResNet``.
+
+Public checks test properties the handout states (shapes, layer settings, parameter
+counts, the skip connection) on toy inputs and never use the reference. Hidden checks
+compare the student's model with the reference as functions: same parameter values, fresh
+random inputs each run, outputs and gradients in both training and evaluation mode.
+"""
+import torch
+
+from grader.engine.checks import CheckFailed, check
+from grader.engine.compare import expect_close, expect_equal, expect_shape, ordinal
+from grader.engine.torch_compare import compare_model, signature
+from grader.engine.torch_trace import holders
+
+MODULE = "hw2_ResNet"
+
+
+def _traced(ctx, factory, args, x):
+    built = ctx.call("build_model", MODULE, factory, list(args), doing=f"building {signature(factory, args)}")
+    traced = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
+    return built, traced
+
+
+def _expect_kinds(what, layers, expected):
+    found = [layer["kind"] for layer in layers]
+    if found != expected:
+        raise CheckFailed(f"{what}: the layers with parameters run in the order {', '.join(found) or '(none)'}; "
+                          f"the handout specifies {', '.join(expected)}.")
+
+
+def _expect_conv(what, layer, in_channels, out_channels, stride):
+    config = layer["config"]
+    expected = {"in_channels": in_channels, "out_channels": out_channels, "kernel_size": [3, 3],
+                "stride": [stride, stride], "padding": [1, 1], "bias": False}
+    for key, value in expected.items():
+        if config.get(key) != value:
+            hint = " Pass bias=False." if key == "bias" else ""
+            raise CheckFailed(f"{what} (your `{layer['path']}`): {key} should be {value}, found {config.get(key)}."
+                              + hint)
+
+
+def _expect_batchnorm(what, layer, channels):
+    expect_equal(f"{what} (your `{layer['path']}`): num_features", channels, layer["config"].get("num_features"))
+
+
+def _sizes(ctx, choices):
+    return choices[int(ctx.randint(0, len(choices)))]
+
+
+# ----------------------------------------------------------------------------------------- 3a
+
+@check("3a", points=0.5, public=True)
+def block_keeps_shape(ctx):
+    """Block(C) returns a tensor of the same shape (N, C, H, W) as its input"""
+    for channels, shape in [(1, (2, 1, 5, 5)), (3, (4, 3, 8, 8)), (8, (2, 8, 6, 7))]:
+        _, traced = _traced(ctx, "Block", [channels], torch.randn(shape))
+        expect_shape(f"Block({channels}) applied to an input of shape {shape}", shape, traced["output_shape"],
+                     hint="Both convolutions need C output channels, kernel size 3 and padding 1.")
+
+
+@check("3a", points=1, public=True)
+def block_layers(ctx):
+    """Block's f has Conv2d(C, C, 3, stride 1, padding 1, bias=False) and BatchNorm2d(C), twice"""
+    channels = 4
+    _, traced = _traced(ctx, "Block", [channels], torch.randn(2, channels, 6, 6))
+    layers = holders(traced["calls"])
+    _expect_kinds("Block(4)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"])
+    for index in (0, 2):
+        _expect_conv(f"Block(4), {ordinal(index // 2 + 1)} convolution", layers[index], channels, channels, 1)
+        _expect_batchnorm(f"Block(4), {ordinal(index // 2 + 1)} batch normalisation", layers[index + 1], channels)
+
+
+@check("3a", points=0.5, public=True)
+def block_parameter_count(ctx):
+    """Block(C) has 18C^2 + 4C parameters (two 3x3 convolutions without bias, two BatchNorm2d)"""
+    for channels in (1, 3, 16):
+        built = ctx.call("build_model", MODULE, "Block", [channels], doing=f"building Block({channels})")
+        expect_equal(f"number of parameters of Block({channels})", 18 * channels ** 2 + 4 * channels,
+                     built["parameters"], hint="Are there extra layers, or convolutions with a bias?")
+
+
+@check("3a", points=1, public=True)
+def block_skip_connection_and_final_relu(ctx):
+    """With every parameter zero, f(x) = 0, so Block(x) = relu(x): the input is added back, then ReLU"""
+    x = torch.randn(3, 2, 5, 5)
+    _traced(ctx, "Block", [2], x)
+    for train in (True, False):
+        found = ctx.call("run_model", x, train, fill=0.0, doing="running Block(2) with all parameters zero")
+        expect_close(f"Block(2) with all parameters zero, {'training' if train else 'evaluation'} mode",
+                     torch.relu(x), found["output"],
+                     hint="Block(x) must be relu(x + f(x)): add the input x to f(x), then apply the ReLU.")
+
+
+@check("3a", points=0.5, public=True)
+def block_gradients_flow(ctx):
+    """Gradients reach Block's input and every one of its parameters"""
+    x = torch.randn(2, 3, 5, 5)
+    _traced(ctx, "Block", [3], x)
+    flow = ctx.call("gradient_flow", x, doing="back-propagating through Block(3)")
+    if not flow["input"]:
+        raise CheckFailed("Block(3): the input gets no gradient. Is the output computed from x with torch operations "
+                          "(no .detach(), .data, .numpy() or torch.no_grad())?")
+    dead = [name for name, ok in flow["parameters"].items() if not ok]
+    if dead:
+        raise CheckFailed(f"Block(3): no gradient reaches {', '.join(dead)}. Is every layer used in forward?")
+
+
+@check("3a", points=1.5)
+def block_matches_in_training_mode(ctx):
+    """Block computes relu(x + f(x)) in training mode (batch statistics), for random inputs"""
+    from_ref = ctx.reference.hw2_ResNet
+    for channels in (_sizes(ctx, [1, 2, 3]), _sizes(ctx, [4, 5, 7])):
+        shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
+        compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
+                      from_ref.Block(channels), ctx.randn(*shape), train=True)
+
+
+@check("3a", points=1)
+def block_matches_in_evaluation_mode(ctx):
+    """Block computes relu(x + f(x)) in evaluation mode (running statistics), for random inputs"""
+    from_ref = ctx.reference.hw2_ResNet
+    channels = _sizes(ctx, [2, 3, 5, 6])
+    shape = (int(ctx.randint(1, 4)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
+    compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
+                  from_ref.Block(channels), ctx.randn(*shape), train=False)
+
+
+@check("3a", points=1)
+def block_gradients_match(ctx):
+    """Block's gradients with respect to its input and parameters are right"""
+    from_ref = ctx.reference.hw2_ResNet
+    channels = _sizes(ctx, [2, 3, 4])
+    shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 7)), int(ctx.randint(3, 7)))
+    compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
+                  from_ref.Block(channels), ctx.randn(*shape), train=True, gradients=True)
+
+
+# ----------------------------------------------------------------------------------------- 3b
+
+def _after_stem_and_pool(size):
+    return ((size - 1) // 2 + 1) // 2
+
+
+@check("3b", points=0.5, public=True)
+def resnet_output_shape(ctx):
+    """ResNet(C, num_classes) maps images (N, 1, H, W) to scores (N, num_classes), for any H and W"""
+    for channels, classes, shape in [(1, 10, (5, 1, 8, 8)), (4, 10, (2, 1, 8, 8)), (2, 3, (3, 1, 28, 28)),
+                                     (8, 17, (2, 1, 12, 9))]:
+        _, traced = _traced(ctx, "ResNet", [channels, classes], torch.randn(shape))
+        expect_shape(f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
+                     (shape[0], classes), traced["output_shape"],
+                     hint="Average each channel over all positions (AdaptiveAvgPool2d(1)), flatten, then "
+                          "Linear(C, num_classes).")
+
+
+@check("3b", points=1, public=True)
+def resnet_layers(ctx):
+    """ResNet's layers: stride-2 stem Conv2d(1, C), BatchNorm2d, 2x2 max pooling, Block(C), Linear(C, classes)"""
+    channels, classes, size = 3, 7, 12
+    x = torch.randn(2, 1, size, size)
+    _, traced = _traced(ctx, "ResNet", [channels, classes], x)
+    calls, layers = traced["calls"], holders(traced["calls"])
+    _expect_kinds("ResNet(3, 7)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d", "Conv2d",
+                                           "BatchNorm2d", "Linear"])
+    _expect_conv("ResNet(3, 7), first convolution", layers[0], 1, channels, 2)
+    _expect_batchnorm("ResNet(3, 7), first batch normalisation", layers[1], channels)
+    for index in (2, 4):
+        _expect_conv(f"ResNet(3, 7), {ordinal(index // 2)} convolution of the Block", layers[index],
+                     channels, channels, 1)
+        _expect_batchnorm(f"ResNet(3, 7), {ordinal(index // 2)} batch normalisation of the Block",
+                          layers[index + 1], channels)
+    for call in calls:
+        if call["kind"] == "AvgPool2d":
+            raise CheckFailed(f"ResNet(3, 7): `{call['path']}` is AvgPool2d; after the first ReLU the handout "
+                              "uses MaxPool2d with kernel size 2.")
+        if call["kind"] == "MaxPool2d":
+            expect_equal(f"ResNet(3, 7): kernel_size of the max pooling `{call['path']}`", 2,
+                         call["config"]["kernel_size"])
+    pooled = _after_stem_and_pool(size)
+    expect_shape(f"ResNet(3, 7) on {size}x{size} images: input of the Block's first convolution "
+                 f"(your `{layers[2]['path']}`)", (2, channels, pooled, pooled), layers[2]["in_shape"],
+                 hint="The stride-2 convolution halves the size and the 2x2 max pooling halves it again.")
+    linear = layers[6]
+    expect_equal(f"ResNet(3, 7): in_features, out_features of the Linear layer (your `{linear['path']}`)",
+                 (channels, classes), (linear["config"]["in_features"], linear["config"]["out_features"]))
+
+
+@check("3b", points=0.5, public=True)
+def resnet_parameter_count(ctx):
+    """ResNet(C) has 18C^2 + 25C + 10 parameters (18C^2 + 15C + (C + 1) * num_classes in general)"""
+    for channels, classes in [(1, 10), (4, 10), (16, 10), (3, 7)]:
+        built = ctx.call("build_model", MODULE, "ResNet", [channels, classes],
+                         doing=f"building ResNet({channels}, {classes})")
+        expect_equal(f"number of parameters of ResNet({channels}, num_classes={classes})",
+                     18 * channels ** 2 + 15 * channels + (channels + 1) * classes, built["parameters"],
+                     hint="Are there extra layers, a bias in a convolution, or a Linear layer of the wrong size?")
+
+
+@check("3b", points=0.5, public=True)
+def resnet_eval_mode_is_per_example(ctx):
+    """In evaluation mode each image's scores do not depend on the other images in the batch"""
+    x = torch.randn(4, 1, 8, 8)
+    _traced(ctx, "ResNet", [3], x)
+    together = ctx.call("run_model", x, False, doing="running ResNet(3) on a batch in evaluation mode")["output"]
+    for index in range(len(x)):
+        alone = ctx.call("run_model", x[index:index + 1], False,
+                         doing="running ResNet(3) on a single image in evaluation mode")["output"]
+        expect_close(f"ResNet(3) in evaluation mode: scores of image {index} alone vs. in a batch of 4",
+                     together[index:index + 1], alone, atol=1e-5, rtol=1e-4,
+                     hint="Batch normalisation layers must be created in __init__ so that model.eval() "
+                          "switches them to their running statistics.")
+
+
+@check("3b", points=0.5, public=True)
+def resnet_gradients_flow(ctx):
+    """Gradients reach every parameter of ResNet"""
+    x = torch.randn(4, 1, 8, 8)
+    _traced(ctx, "ResNet", [2], x)
+    flow = ctx.call("gradient_flow", x, doing="back-propagating through ResNet(2)")
+    dead = [name for name, ok in flow["parameters"].items() if not ok]
+    if dead:
+        raise CheckFailed(f"ResNet(2): no gradient reaches {', '.join(dead)}. Is every layer used in forward, "
+                          "with no .detach() in between?")
+
+
+def _resnet_case(ctx):
+    channels = _sizes(ctx, [1, 2, 3, 4, 6])
+    classes = _sizes(ctx, [10, 10, int(ctx.randint(2, 13))])
+    size = _sizes(ctx, [8, 8, int(ctx.randint(6, 21))])
+    shape = (int(ctx.randint(2, 6)), 1, size, size + int(ctx.randint(0, 3)))
+    return channels, classes, shape
+
+
+def _compare_resnet(ctx, train, gradients=False):
+    from_ref = ctx.reference.hw2_ResNet
+    for _ in range(2):
+        channels, classes, shape = _resnet_case(ctx)
+        compare_model(ctx, f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
+                      (MODULE, "ResNet", [channels, classes]), from_ref.ResNet(channels, classes),
+                      ctx.randn(*shape), train=train, gradients=gradients)
+
+
+@check("3b", points=1.5)
+def resnet_matches_in_training_mode(ctx):
+    """ResNet computes the specified network in training mode, for random inputs, widths and class counts"""
+    _compare_resnet(ctx, train=True)
+
+
+@check("3b", points=1)
+def resnet_matches_in_evaluation_mode(ctx):
+    """ResNet computes the specified network in evaluation mode (running statistics)"""
+    _compare_resnet(ctx, train=False)
+
+
+@check("3b", points=1)
+def resnet_gradients_match(ctx):
+    """ResNet's gradients with respect to its input and parameters are right"""
+    _compare_resnet(ctx, train=True, gradients=True)

@@ -1,0 +1,113 @@
+"""Command line: ``python -m grader {run,check,list,report,templates} ...``."""
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from tabulate import tabulate
+
+from grader.engine import assignments
+from grader.engine.results import grade, score_table, self_check_report, write_results
+
+
+def _failed_run(assignment, error: str):
+    """A valid results.json for a run the grader itself could not complete."""
+    total = sum(info.points for info, _ in assignment.checks) if assignment else 0
+    return {"score": 0.0, "execution_time": 0.0, "output": "The autograder could not grade this submission; "
+            "the course staff have the details. Please contact them.",
+            "tests": [{"name": "Grading could not run", "number": "0", "score": 0.0, "max_score": total,
+                       "status": "failed", "visibility": "visible", "output": error[-4000:]}],
+            "extra_data": {"grader_error": error[-4000:]}}
+
+
+def cmd_run(args):
+    assignment = None
+    try:
+        assignment = assignments.get(args.assignment)
+        results = grade(assignment, args.submission, seed=args.seed)
+    except Exception:
+        error = traceback.format_exc()
+        print(error, file=sys.stderr)
+        results = _failed_run(assignment, error)
+    write_results(results, args.output)
+    print(score_table([(Path(args.submission).name or str(args.submission), results)]))
+    print(f"seed {results.get('extra_data', {}).get('seed')}; results written to {args.output}")
+    return 0
+
+
+def cmd_check(args):
+    assignment = assignments.get(args.assignment)
+    results = grade(assignment, args.submission, public_only=True)
+    print(f"{assignment.title}: self-check of {args.submission} (public checks only)\n")
+    print(self_check_report(results))
+    return 0 if all(t["status"] == "passed" for t in results["tests"]) else 1
+
+
+def cmd_list(args):
+    rows = []
+    for assignment in assignments.all_assignments().values():
+        questions = {}
+        for info, _ in assignment.checks:
+            q = questions.setdefault(info.question, [0, 0.0, 0.0])
+            q[0] += 1
+            q[1 if info.public else 2] += info.points
+        for question, (count, public, hidden) in questions.items():
+            rows.append([assignment.id, question, count, f"{public:g}", f"{hidden:g}", ", ".join(assignment.files)])
+    print(tabulate(rows, headers=["assignment", "question", "checks", "public points", "hidden points",
+                                  "submitted files"], tablefmt="simple"))
+    return 0
+
+
+def cmd_report(args):
+    named = []
+    for path in args.results:
+        try:
+            named.append((Path(path).stem, json.loads(Path(path).read_text())))
+        except (OSError, json.JSONDecodeError) as exc:
+            print(f"{path}: cannot read results ({exc})", file=sys.stderr)
+            return 2
+    print(score_table(named))
+    return 0
+
+
+def cmd_templates(args):
+    from grader.engine.templates import write_templates
+    changed = write_templates(check_only=args.check)
+    for path in changed:
+        print(("out of date: " if args.check else "wrote ") + str(path))
+    return 1 if (args.check and changed) else 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m grader", description="Autograder for ML homework.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="grade a submission folder into Gradescope's results.json")
+    run.add_argument("assignment")
+    run.add_argument("submission")
+    run.add_argument("-o", "--output", default="results.json")
+    run.add_argument("--seed", type=int, help="reuse the seed of an earlier run (its extra_data.seed) to regrade")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="student self-check: public checks only, as a table")
+    check.add_argument("assignment")
+    check.add_argument("submission", nargs="?", default=".")
+    check.set_defaults(func=cmd_check)
+
+    sub.add_parser("list", help="assignments, questions and points").set_defaults(func=cmd_list)
+
+    report = sub.add_parser("report", help="score table of results.json files")
+    report.add_argument("results", nargs="+")
+    report.set_defaults(func=cmd_report)
+
+    templates = sub.add_parser("templates", help="generate student templates from the reference")
+    templates.add_argument("--check", action="store_true", help="only report templates that are out of date")
+    templates.set_defaults(func=cmd_templates)
+
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except assignments.ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

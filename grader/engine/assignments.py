@@ -1,0 +1,111 @@
+"""Finding assignments. Each is a folder ``grader/assignments/<id_with_underscores>/`` holding
+``config.toml`` (what students submit, visibility, limits), ``checks.py`` (the checks, run in
+the grading process) and ``probes.py`` (what the checks may ask of a submission, run in the
+sandbox). Its reference lives in ``reference/<folder>/`` and its template in
+``student_template/<folder>/``. Adding an assignment means adding those folders, nothing here.
+"""
+import importlib
+import importlib.util
+import sys
+import tomllib
+import types
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from grader.engine.checks import collect
+from grader.engine.sandbox import REPO_ROOT, limits_from_config
+
+ASSIGNMENTS_DIR = REPO_ROOT / "grader" / "assignments"
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Assignment:
+    id: str
+    folder: str
+    title: str
+    files: list
+    handout: str = ""
+    hidden_visibility: str = "after_published"
+    limits: dict = field(default_factory=dict)
+
+    @property
+    def modules(self):
+        """The submitted Python files, as module names to import in the worker."""
+        return [Path(f).stem for f in self.files if f.endswith(".py")]
+
+    @property
+    def reference_dir(self) -> Path:
+        return REPO_ROOT / "reference" / self.folder
+
+    @property
+    def template_dir(self) -> Path:
+        return REPO_ROOT / "student_template" / self.folder
+
+    @property
+    def data_dir(self) -> Path:
+        return REPO_ROOT / "data" / self.folder
+
+    @property
+    def protected_paths(self):
+        """What the sandbox user must never read: reference solutions and hidden data."""
+        return [REPO_ROOT / "reference", self.data_dir / "hidden"]
+
+    @property
+    def probes(self) -> str:
+        return f"grader.assignments.{self.folder}.probes"
+
+    @cached_property
+    def checks(self):
+        return collect(importlib.import_module(f"grader.assignments.{self.folder}.checks"))
+
+    def sandbox_limits(self):
+        return limits_from_config(self.limits)
+
+    def load_reference(self):
+        """The reference modules as a namespace (``ref.hw2_ResNet.Block``); trusted code only."""
+        namespace = types.SimpleNamespace()
+        for name in self.modules:
+            path = self.reference_dir / f"{name}.py"
+            spec = importlib.util.spec_from_file_location(f"_reference_{self.folder}_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses and pickling look modules up here
+            spec.loader.exec_module(module)
+            setattr(namespace, name, module)
+        return namespace
+
+
+def _load(folder: Path) -> Assignment:
+    path = folder / "config.toml"
+    try:
+        config = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    missing = {"id", "title", "files"} - set(config)
+    if missing:
+        raise ConfigError(f"{path}: missing {', '.join(sorted(missing))}")
+    if config["id"].replace("-", "_") != folder.name:
+        raise ConfigError(f"{path}: id {config['id']!r} does not match the folder name {folder.name!r}")
+    visibility = config.get("hidden_visibility", "after_published")
+    if visibility not in VISIBILITIES:
+        raise ConfigError(f"{path}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
+    return Assignment(id=config["id"], folder=folder.name, title=config["title"], files=list(config["files"]),
+                      handout=config.get("handout", ""), hidden_visibility=visibility,
+                      limits=config.get("limits", {}))
+
+
+def all_assignments() -> dict:
+    return {a.id: a for a in (_load(p.parent) for p in sorted(ASSIGNMENTS_DIR.glob("*/config.toml")))}
+
+
+def get(assignment_id: str) -> Assignment:
+    known = all_assignments()
+    wanted = assignment_id.replace("_", "-")
+    if wanted not in known:
+        raise ConfigError(f"unknown assignment {assignment_id!r}; known: {', '.join(known) or '(none)'}")
+    return known[wanted]

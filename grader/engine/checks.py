@@ -1,0 +1,113 @@
+"""Declaring checks: one small function per property, its grading metadata beside it.
+
+    @check("3a", points=1, public=True)
+    def block_keeps_shape(ctx):
+        '''Block keeps the shape of its input'''
+        ...
+
+A check receives a ``Context``: ``ctx.call`` runs a probe on the submission in a fresh
+sandboxed worker, ``ctx.rng`` draws this check's inputs, and ``ctx.reference`` gives the
+reference modules to hidden checks only. A check passes by returning and fails by raising
+``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
+"""
+import hashlib
+import types
+from dataclasses import dataclass
+
+import torch
+
+from grader.engine.sandbox import SubmissionError
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict, written for the student."""
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    question: str
+    points: float
+    public: bool
+    title: str
+    name: str
+    number: str = ""
+
+
+def check(question: str, points: float, public: bool = False):
+    """Mark a function as a check of ``question`` worth ``points``; its docstring is its title."""
+    def mark(func):
+        title = (func.__doc__ or func.__name__).strip().splitlines()[0]
+        func.__check__ = CheckInfo(question, float(points), public, title, func.__name__)
+        return func
+    return mark
+
+
+def collect(module):
+    """The checks of an assignment in definition order, numbered "3a.1", "3a.2", ... per question."""
+    found, counters = [], {}
+    for func in vars(module).values():
+        info = getattr(func, "__check__", None)
+        if isinstance(info, CheckInfo) and isinstance(func, types.FunctionType):
+            counters[info.question] = counters.get(info.question, 0) + 1
+            number = f"{info.question}.{counters[info.question]}"
+            found.append((CheckInfo(**{**info.__dict__, "number": number}), func))
+    return found
+
+
+def seed_for(run_seed: int, check_name: str) -> int:
+    """Each check draws from its own stream, so adding or reordering checks changes no other's inputs."""
+    digest = hashlib.sha256(f"{run_seed}:{check_name}".encode()).digest()
+    return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)
+
+
+class Context:
+    def __init__(self, session, info: CheckInfo, run_seed: int):
+        self._session, self.info = session, info
+        self.seed = seed_for(run_seed, info.name)
+        self.rng = torch.Generator().manual_seed(self.seed)
+        self._worker = None
+
+    @property
+    def reference(self):
+        if self.info.public:
+            raise RuntimeError(f"public check {self.info.name} may not use the reference solution")
+        return self._session.reference
+
+    def randn(self, *shape, dtype=torch.float32):
+        return torch.randn(*shape, generator=self.rng, dtype=dtype)
+
+    def randint(self, low, high, size=()):
+        return torch.randint(low, high, size, generator=self.rng)
+
+    def call(self, probe, *args, doing=None, timeout=None, **kwargs):
+        """Run ``probe`` on the submission inside this check's worker; returns plain data."""
+        if self._worker is None:
+            self._worker = self._session.spawn_worker()
+        return self._worker.call(probe, *args, doing=doing, timeout=timeout, **kwargs)
+
+    @property
+    def output(self):
+        return self._worker.output if self._worker is not None else ""
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.stop()
+
+
+def run_check(func, ctx: Context):
+    """Run one check; return None when it passes, else the message explaining why not."""
+    try:
+        func(ctx)
+        return None
+    except (CheckFailed, SubmissionError) as exc:
+        message = str(exc)
+    except Exception as exc:  # a malformed answer from the worker, or a bug in the check
+        message = (f"The grader could not finish this check ({type(exc).__name__}: {exc}). "
+                   "Please tell the course staff.")
+    finally:
+        ctx.close()
+    printed = ctx.output.strip()
+    if printed:
+        shown = printed if len(printed) <= 1500 else printed[:1500] + " [...]"
+        message += f"\n\nYour code printed:\n{shown}"
+    return message

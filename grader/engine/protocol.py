@@ -1,0 +1,107 @@
+"""Messages between the grading process and the sandboxed worker.
+
+A frame is an 8-byte big-endian length followed by a ``torch.save`` payload. The grader
+reads every frame with ``torch.load(weights_only=True)``, so a worker, whatever the
+student's code did to it, can only ever hand back tensors and plain containers, never
+objects that run code when they are loaded.
+"""
+import io
+import socket
+import time
+
+import numpy as np
+import torch
+
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+_HEADER = 8
+
+
+class ChannelClosed(Exception):
+    """The other side closed the channel (for a worker: it exited or was killed)."""
+
+
+class ChannelTimeout(Exception):
+    """No complete frame arrived before the deadline."""
+
+
+class ChannelGarbled(Exception):
+    """A frame was too large or could not be decoded."""
+
+
+def _to_wire(obj):
+    # numpy arrays are not on torch's weights-only allow list; carry them as tensors.
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            raise TypeError("numpy arrays of Python objects cannot be sent")
+        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(obj))}
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu().clone()
+    if isinstance(obj, dict):
+        return {k: _to_wire(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(_to_wire(v) for v in obj)
+    return obj
+
+
+def _from_wire(obj):
+    if isinstance(obj, dict):
+        if len(obj) == 1 and "__ndarray__" in obj:
+            return obj["__ndarray__"].numpy()
+        return {k: _from_wire(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_from_wire(v) for v in obj]
+    if isinstance(obj, tuple):
+        return tuple(_from_wire(v) for v in obj)
+    return obj
+
+
+def encode(obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(_to_wire(obj), buffer)
+    return buffer.getvalue()
+
+
+def decode(data: bytes):
+    try:
+        return _from_wire(torch.load(io.BytesIO(data), weights_only=True))
+    except Exception as exc:  # any malformed payload is the sender's fault
+        raise ChannelGarbled(f"unreadable message ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def send(sock: socket.socket, obj) -> None:
+    data = encode(obj)
+    sock.sendall(len(data).to_bytes(_HEADER, "big") + data)
+
+
+def _recv_exactly(sock: socket.socket, n: int, deadline):
+    chunks, remaining = [], n
+    while remaining:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise ChannelTimeout()
+            sock.settimeout(left)
+        else:
+            sock.settimeout(None)
+        try:
+            chunk = sock.recv(min(remaining, 1 << 20))
+        except socket.timeout:
+            raise ChannelTimeout() from None
+        except OSError as exc:
+            raise ChannelClosed(str(exc)) from None
+        if not chunk:
+            raise ChannelClosed("end of stream")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def receive(sock: socket.socket, timeout=None):
+    """Read one message; ``timeout`` (seconds) bounds the whole frame, not each read."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    size = int.from_bytes(_recv_exactly(sock, _HEADER, deadline), "big")
+    if size > MAX_FRAME_BYTES:
+        raise ChannelGarbled(f"a message of {size} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
+    return decode(_recv_exactly(sock, size, deadline))

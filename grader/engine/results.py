@@ -1,0 +1,164 @@
+"""Grading one submission into Gradescope's results.json, and the tables people read.
+
+The checks become ordinary unittest methods carrying gradescope-utils' decorators
+(weight, number, visibility) and run through its JSONTestRunner, so the results file is
+exactly what Gradescope expects. Whatever the submission does, ``grade`` returns a complete
+result: failures of student code become failed checks, never a failed run.
+"""
+import difflib
+import io
+import json
+import os
+import random
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+from gradescope_utils.autograder_utils.decorators import number, visibility, weight
+from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+from tabulate import tabulate
+
+from grader.engine.checks import Context, run_check
+from grader.engine.sandbox import Sandbox, SubmissionError
+
+
+class Session:
+    """One submission being graded: where it is, its reference, its seed, its time budget."""
+
+    def __init__(self, assignment, submission: Path, sandbox: Sandbox, reference, seed: int, budget: float):
+        self.assignment, self.submission, self.sandbox = assignment, submission, sandbox
+        self.reference, self.seed = reference, seed
+        self.deadline = time.monotonic() + budget
+        self.blocked = missing_files_message(assignment, submission)
+
+    def spawn_worker(self):
+        if self.blocked:
+            raise SubmissionError(self.blocked)
+        if time.monotonic() > self.deadline:
+            raise SubmissionError("Not run: earlier checks used up this submission's time budget "
+                                  "(look for code that hangs or is very slow).")
+        try:
+            return self.sandbox.spawn(self.submission, self.assignment.modules)
+        except SubmissionError as exc:
+            # Importing is deterministic enough: a module that failed once fails every check the same way.
+            self.blocked = str(exc)
+            raise
+
+
+def missing_files_message(assignment, submission: Path):
+    if not submission.is_dir():
+        return f"No submission folder at {submission}."
+    present = sorted(p.name for p in submission.iterdir())
+    for name in assignment.files:
+        if not (submission / name).is_file():
+            close = difflib.get_close_matches(name, present, n=1, cutoff=0.6) or \
+                [p for p in present if p.lower() == name.lower()]
+            hint = f" Found {close[0]!r}: rename it to {name!r} (names are case-sensitive)." if close else \
+                f" Found: {', '.join(present) or 'nothing'}."
+            return f"The submission has no file named {name!r}.{hint}"
+    return None
+
+
+def _test_case(assignment, session, checks):
+    """A unittest.TestCase with one gradescope-utils-decorated method per check."""
+    attributes = {}
+    for index, (info, func) in enumerate(checks):
+        def method(self, info=info, func=func):
+            message = run_check(func, Context(session, info, session.seed))
+            if message is not None:
+                self.fail(message)
+        method.__doc__ = info.title
+        method = weight(info.points)(number(info.number)(visibility(
+            "visible" if info.public else assignment.hidden_visibility)(method)))
+        attributes[f"test_{index:04d}_{info.name}"] = method
+    return type(f"Checks_{assignment.folder}", (unittest.TestCase,), attributes)
+
+
+def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None):
+    """Run the checks on ``submission`` and return Gradescope's results dictionary."""
+    submission = Path(submission).resolve()
+    seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
+    checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
+    limits = assignment.sandbox_limits()
+    own_sandbox = sandbox is None
+    if own_sandbox:
+        sandbox = Sandbox(assignment.probes, limits, protected=assignment.protected_paths)
+    try:
+        if reference is None and not public_only:
+            reference = assignment.load_reference()
+        session = Session(assignment, submission, sandbox, reference, seed, limits.total_seconds)
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, session, checks))
+        stream = io.StringIO()
+        JSONTestRunner(stream=stream, failure_prefix="").run(suite)
+    finally:
+        if own_sandbox:
+            sandbox.close()
+    results = json.loads(stream.getvalue())
+    results["execution_time"] = float(results["execution_time"])
+    results["output"] = summary_line(results, checks)
+    results["extra_data"] = {"assignment": assignment.id, "seed": seed, "public_only": public_only}
+    return results
+
+
+def summary_line(results, checks):
+    public = [t for t in results["tests"] if t.get("visibility") == "visible"]
+    hidden_points = sum(info.points for info, _ in checks if not info.public)
+    line = (f"Public checks: {sum(t['score'] for t in public):g} of {sum(t['max_score'] for t in public):g} "
+            f"points.")
+    if hidden_points:
+        line += (f" Hidden checks worth {hidden_points:g} points were also run; their results appear when "
+                 "the course staff publish grades.")
+    return line
+
+
+def write_results(results, path):
+    """Write atomically, readable by the owner only: a rename replaces (never follows) whatever is there."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".results-")
+    with os.fdopen(handle, "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    os.replace(temporary, path)
+
+
+def self_check_report(results) -> str:
+    """The student's terminal view: a table of public checks, then what to fix."""
+    rows, failures = [], []
+    for test in sorted(results["tests"], key=lambda t: [int(p) if p.isdigit() else p
+                                                      for p in t["number"].replace(".", " ").split()]):
+        ok = test["status"] == "passed"
+        rows.append([test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
+                     "passed" if ok else "FAILED"])
+        if not ok:
+            failures.append(f"[{test['number']}] {test['name']}\n{test.get('output', '').strip()}")
+    lines = [tabulate(rows, headers=["check", "what it checks", "points", "result"], tablefmt="simple")]
+    if failures:
+        lines += ["", "What to fix:", ""] + ["\n".join("    " + l if i else l
+                                                        for i, l in enumerate(f.splitlines())) + "\n"
+                                                        for f in failures]
+        lines.append(f"{len(failures)} of {len(rows)} public checks failed.")
+    else:
+        lines += ["", f"All {len(rows)} public checks passed. Hidden checks run on Gradescope after you submit."]
+    return "\n".join(lines)
+
+
+def question_of(test):
+    return test.get("number", "?").split(".")[0]
+
+
+def score_table(named_results) -> str:
+    """One row per results file: score per question and total."""
+    questions = sorted({question_of(t) for _, r in named_results for t in r["tests"]})
+    rows = []
+    for name, results in named_results:
+        row = [name]
+        for q in questions:
+            tests = [t for t in results["tests"] if question_of(t) == q]
+            row.append(f"{sum(t['score'] for t in tests):g}/{sum(t['max_score'] for t in tests):g}")
+        total = sum(t["max_score"] for t in results["tests"])
+        failed = sum(t["status"] != "passed" for t in results["tests"])
+        row += [f"{results['score']:g}/{total:g}", failed]
+        rows.append(row)
+    return tabulate(rows, headers=["submission", *questions, "total", "checks failed"], tablefmt="simple")

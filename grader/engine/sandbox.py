@@ -1,0 +1,319 @@
+"""Running untrusted code: the grading process's side of the sandbox.
+
+A ``Sandbox`` starts one zygote (see ``zygote.py``) and asks it for a fresh worker per
+check. Each worker gets its own copy of the submission, runs as the sandbox user when the
+grader is root, and is killed, with everything it started, when the check ends. Anything
+the student's code does wrong surfaces here as a ``SubmissionError`` whose message is
+written for the student.
+"""
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from grader.engine import protocol
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Limits:
+    """Resource limits of one worker; an assignment's config may override any of them."""
+    cpu_seconds: int = 60
+    memory_mb: int = 2048
+    file_mb: int = 64
+    processes: int = 32
+    import_timeout: float = 30.0
+    call_timeout: float = 30.0
+    output_kb: int = 64
+    submission_mb: int = 200
+    total_seconds: float = 240.0  # once spent, a submission's remaining checks are not run
+
+    def for_worker(self):
+        return {"cpu_seconds": self.cpu_seconds, "memory_bytes": self.memory_mb << 20,
+                "file_bytes": self.file_mb << 20, "processes": self.processes}
+
+
+class SubmissionError(Exception):
+    """Something the submitted code did (raised, hung, crashed); the text is for the student."""
+
+
+class SandboxError(Exception):
+    """The sandbox itself failed; not the student's fault."""
+
+
+def sandbox_user():
+    """(uid, gid) to run student code as, or None when the grader is not root."""
+    if os.geteuid() != 0:
+        return None
+    entry = pwd.getpwnam(os.environ.get("GRADER_SANDBOX_USER", "nobody"))
+    return entry.pw_uid, entry.pw_gid
+
+
+def _grant_traverse(path: Path, log):
+    """Let other users reach ``path`` (search permission on its folders, nothing more)."""
+    for folder in [*reversed(path.parents), path]:
+        mode = folder.stat().st_mode
+        if stat.S_ISDIR(mode) and not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+            log(f"sandbox: gave other users search permission on {folder} (to reach {path})")
+
+
+def _deny_others(path: Path, log):
+    if path.exists():
+        mode = path.stat().st_mode
+        if mode & stat.S_IRWXO:
+            path.chmod(mode & ~stat.S_IRWXO)
+            log(f"sandbox: removed other users' access to {path}")
+
+
+def prepare_filesystem(protected, log=lambda message: print(message, file=sys.stderr)):
+    """As root: the sandbox user must reach Python and the engine, and must not reach ``protected``."""
+    needed = {Path(sys.base_prefix), Path(sys.prefix), REPO_ROOT / "grader"}
+    needed.update(Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p)
+    for path in needed:
+        _grant_traverse(path.resolve(), log)
+    for path in protected:
+        _deny_others(Path(path), log)
+
+
+_SIGNAL_EXPLANATIONS = {
+    signal.SIGXCPU: "used more CPU time than allowed ({cpu} s)",
+    signal.SIGXFSZ: "wrote a file larger than allowed ({file} MB)",
+    signal.SIGSEGV: "crashed (segmentation fault)",
+    signal.SIGBUS: "crashed (bus error)",
+    signal.SIGABRT: "aborted",
+    signal.SIGKILL: "was killed (often: it ran out of memory)",
+}
+
+
+class Worker:
+    """One sandboxed process with the submission imported; lives for one check."""
+
+    def __init__(self, sandbox, pid, channel_fd, output_fd, folder, limits: Limits):
+        self.sandbox, self.pid, self.folder, self.limits = sandbox, pid, folder, limits
+        self.channel = socket.socket(fileno=channel_fd)
+        self._output, self._dropped = bytearray(), 0
+        self._drain = threading.Thread(target=self._read_output, args=(output_fd,), daemon=True)
+        self._drain.start()
+        self._stopped = None
+
+    def _read_output(self, fd):
+        keep = self.limits.output_kb * 1024
+        try:
+            while chunk := os.read(fd, 1 << 16):
+                room = keep - len(self._output)
+                self._output += chunk[:max(room, 0)]
+                self._dropped += max(len(chunk) - max(room, 0), 0)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
+    @property
+    def output(self) -> str:
+        text = self._output.decode("utf-8", "replace")
+        if self._dropped:
+            text += f"\n[... {self._dropped} more bytes of output not kept]"
+        return text
+
+    def _death(self, doing):
+        status = self.stop()
+        if "signal" in status:
+            sig = status["signal"]
+            why = _SIGNAL_EXPLANATIONS.get(sig, "was ended by signal {name}").format(
+                cpu=self.limits.cpu_seconds, file=self.limits.file_mb, name=signal.Signals(sig).name)
+            return SubmissionError(f"The process running your code {why} while {doing}.")
+        if "exit_code" in status:
+            if status["exit_code"] == 70 and doing.startswith("starting"):
+                return SandboxError("the sandbox worker could not start (see the grader log)")
+            return SubmissionError(
+                f"The process running your code ended (exit status {status['exit_code']}) while {doing}. "
+                "Calls such as exit(), sys.exit() or os._exit() end it; keep scripts under "
+                "`if __name__ == \"__main__\":`.")
+        return SubmissionError(f"The process running your code stopped answering while {doing}.")
+
+    def _receive(self, timeout, doing):
+        try:
+            return protocol.receive(self.channel, timeout)
+        except protocol.ChannelTimeout:
+            self.stop()
+            return SubmissionError(
+                f"Your code did not finish within {timeout:g} s while {doing} and was stopped. "
+                "Look for an infinite loop or work far larger than the task needs.")
+        except protocol.ChannelClosed:
+            return self._death(doing)
+        except protocol.ChannelGarbled as exc:
+            self.stop()
+            return SubmissionError(f"The answer from your code's process could not be read while {doing}: {exc}.")
+
+    def wait_imported(self, modules):
+        doing = f"importing {', '.join(m + '.py' for m in modules)}"
+        reply = self._receive(self.limits.import_timeout, "starting the sandbox and " + doing)
+        if isinstance(reply, Exception):
+            raise reply
+        if not reply["ok"]:
+            error = reply["error"]
+            raise SubmissionError(f"{error['module']}.py could not be imported.\n" + format_error(error))
+
+    def call(self, probe, *args, timeout=None, doing=None, **kwargs):
+        doing = doing or f"running {probe}"
+        try:
+            protocol.send(self.channel, {"probe": probe, "args": list(args), "kwargs": kwargs})
+        except OSError:
+            raise self._death(doing) from None
+        reply = self._receive(timeout or self.limits.call_timeout, doing)
+        if isinstance(reply, Exception):
+            raise reply
+        if not reply["ok"]:
+            raise SubmissionError(f"Your code raised an error while {doing}.\n" + format_error(reply["error"]))
+        return reply["value"]
+
+    def stop(self):
+        if self._stopped is None:
+            self._stopped = self.sandbox.reap(self.pid)
+            self.channel.close()
+            self._drain.join(timeout=5)
+            shutil.rmtree(self.folder, ignore_errors=True)
+        return self._stopped
+
+
+def format_error(error):
+    lines = [f"{error['type']}: {error['message']}"]
+    for frame in error.get("frames", []):
+        lines.append(f"  at {frame['file']}, line {frame['line']}, in {frame['function']}: {frame['code']}")
+    return "\n".join(lines)
+
+
+class Sandbox:
+    """A warm zygote that hands out sandboxed workers; one per grading session, reusable."""
+
+    def __init__(self, probes: str, limits: Limits = None, protected=(), user="auto"):
+        self.limits = limits or Limits()
+        self.user = sandbox_user() if user == "auto" else user
+        if self.user is not None:
+            prepare_filesystem(protected)
+        self.staging = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        # Others may enter the staging folder but not list it, so no worker can find another's files.
+        self.staging.chmod(0o711)
+        self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._log = tempfile.TemporaryFile()
+        env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONPATH": str(REPO_ROOT),
+               "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "LANG": "C.UTF-8", "MPLBACKEND": "Agg"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "grader.engine.zygote", "--control-fd", str(theirs.fileno()),
+             "--probes", probes],
+            pass_fds=(theirs.fileno(),), cwd=REPO_ROOT, env=env,
+            stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        theirs.close()
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _request(self, message, with_fds=False):
+        with self._lock:
+            self._ensure_ready()
+            self._control.send(json.dumps(message).encode())
+            if with_fds:
+                raw, fds, _, _ = socket.recv_fds(self._control, 1 << 16, 2)
+            else:
+                raw, fds = self._control.recv(1 << 16), []
+            if not raw:
+                raise SandboxError(f"the sandbox's zygote stopped: {self.log_tail()}")
+            return json.loads(raw), fds
+
+    def _ensure_ready(self):
+        if not self._ready:
+            self._control.settimeout(120)
+            try:
+                raw = self._control.recv(1 << 16)
+            except socket.timeout:
+                raw = b""
+            self._control.settimeout(None)
+            if not raw:
+                raise SandboxError(f"the sandbox's zygote did not start: {self.log_tail()}")
+            self.zygote_pid = json.loads(raw)["pid"]
+            self._ready = True
+
+    def log_tail(self):
+        self._log.seek(0)
+        return self._log.read()[-2000:].decode("utf-8", "replace")
+
+    def _stage(self, submission: Path):
+        folder = Path(tempfile.mkdtemp(dir=self.staging))
+        copy = folder / "submission"
+        # symlinks=True: a link is copied as a link, so root never reads a target for the student.
+        shutil.copytree(submission, copy, symlinks=True)
+        size = sum(p.stat().st_size for p in copy.rglob("*") if p.is_file() and not p.is_symlink())
+        if size > self.limits.submission_mb << 20:
+            shutil.rmtree(folder)
+            raise SubmissionError(f"The submission is {size >> 20} MB; at most {self.limits.submission_mb} MB "
+                                  "is accepted.")
+        (folder / "home").mkdir()
+        if self.user is not None:
+            for path in [folder, *folder.rglob("*")]:
+                os.lchown(path, *self.user)
+        folder.chmod(0o700)
+        return folder
+
+    def spawn(self, submission: Path, modules) -> Worker:
+        """A worker with ``modules`` of ``submission`` imported; raises SubmissionError if that fails."""
+        folder = self._stage(Path(submission))
+        home = str(folder / "home")
+        request = {"op": "spawn", "folder": str(folder / "submission"), "modules": list(modules),
+                   "limits": self.limits.for_worker(),
+                   "uid": self.user and self.user[0], "gid": self.user and self.user[1],
+                   "env": {"HOME": home, "TMPDIR": home, "MPLCONFIGDIR": home}}
+        reply, fds = self._request(request, with_fds=True)
+        worker = Worker(self, reply["pid"], fds[0], fds[1], folder, self.limits)
+        try:
+            worker.wait_imported(modules)
+        except BaseException:
+            worker.stop()
+            raise
+        return worker
+
+    def reap(self, pid):
+        """Kill ``pid`` and everything the workers left behind; say how ``pid`` ended."""
+        try:
+            reply, _ = self._request({"op": "reap", "pid": pid})
+            return reply
+        except (OSError, SandboxError):
+            return {"gone": True}
+
+    def close(self):
+        try:
+            with self._lock:
+                self._control.send(json.dumps({"op": "exit"}).encode())
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._control.close()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def limits_from_config(config: dict) -> Limits:
+    known = asdict(Limits())
+    unknown = set(config) - set(known)
+    if unknown:
+        raise ValueError(f"unknown limits: {', '.join(sorted(unknown))} (known: {', '.join(known)})")
+    return Limits(**config)

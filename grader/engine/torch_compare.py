@@ -1,0 +1,116 @@
+"""Function equivalence of a student's torch model and the reference (grading-process side).
+
+The grader draws values for every parameter and buffer, loads them into the student's
+layers (matched by execution order) inside the sandbox and into the reference here, runs
+both on the same input and compares outputs, updated running statistics and gradients in
+float64. Because the grader chooses the values, a worker can only pass by computing the
+specified function.
+"""
+import torch
+
+from grader.engine import torch_trace
+from grader.engine.checks import CheckFailed
+from grader.engine.compare import expect_close, ordinal
+
+OUTPUT_TOL = dict(atol=1e-4, rtol=1e-4)
+GRADIENT_TOL = dict(atol=1e-4, rtol=1e-3)
+
+
+def signature(factory, args):
+    """'Block(4)' rather than 'Block(4,)'."""
+    return f"{factory}({', '.join(map(repr, args))})"
+
+
+def layer_names(layers):
+    """'the 2nd Conv2d to run (your `block.conv1`)' for each holder layer, in execution order."""
+    seen, names = {}, []
+    for layer in layers:
+        seen[layer["kind"]] = seen.get(layer["kind"], 0) + 1
+        names.append(f"the {ordinal(seen[layer['kind']])} {layer['kind']} to run (your `{layer['path']}`)")
+    return names
+
+
+def match_layers(what, expected, found):
+    """Raise CheckFailed unless the two lists of holder layers line up kind by kind and tensor by tensor."""
+    expected_kinds = [layer["kind"] for layer in expected]
+    found_kinds = [layer["kind"] for layer in found]
+    if expected_kinds != found_kinds:
+        raise CheckFailed(
+            f"{what}: the layers with parameters run in the order {', '.join(found_kinds) or '(none)'}; "
+            f"the handout's order is {', '.join(expected_kinds)}.")
+    for name, ref, stu in zip(layer_names(found), expected, found):
+        extra = sorted(set(stu["tensors"]) - set(ref["tensors"]))
+        missing = sorted(set(ref["tensors"]) - set(stu["tensors"]))
+        if extra or missing:
+            parts = ([f"has {', '.join(extra)} which the specified layer does not"] if extra else []) + \
+                    ([f"lacks {', '.join(missing)}"] if missing else [])
+            hint = " Pass bias=False." if extra == ["bias"] else ""
+            raise CheckFailed(f"{what}: {name} {' and '.join(parts)}.{hint}")
+        for tensor, shape in ref["tensors"].items():
+            if list(stu["tensors"][tensor]) != list(shape):
+                raise CheckFailed(f"{what}: {tensor} of {name} has shape {tuple(stu['tensors'][tensor])}, "
+                                  f"expected {tuple(shape)}.")
+
+
+def draw_values(layers, rng):
+    """Random but well-scaled values for every tensor of every holder layer."""
+    values = []
+    for layer in layers:
+        module = layer["module"]
+        tensors = {}
+        for name, t in torch_trace.snapshot(module).items():
+            if not t.is_floating_point():
+                tensors[name] = t
+            elif name == "running_var":
+                tensors[name] = torch.rand(t.shape, generator=rng) * 1.5 + 0.5
+            elif t.dim() >= 2:
+                fan_in = t[0].numel()
+                tensors[name] = torch.randn(t.shape, generator=rng) / fan_in ** 0.5
+            elif name == "weight":
+                tensors[name] = torch.rand(t.shape, generator=rng) + 0.5
+            else:
+                tensors[name] = torch.randn(t.shape, generator=rng) * 0.3
+        values.append(tensors)
+    return values
+
+
+def compare_model(ctx, what, student_build, reference_model, x, train, gradients=False):
+    """The whole comparison: build, trace, load the same values, run both, compare everything."""
+    module, factory, args = student_build
+    ctx.call("build_model", module, factory, args, doing=f"building {signature(factory, args)}")
+    student = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
+    reference_model = reference_model.double()
+    _, reference_calls = torch_trace.trace(reference_model, x.double())
+    expected_layers = torch_trace.holders(reference_calls)
+    found_layers = torch_trace.holders(student["calls"])
+    match_layers(what, expected_layers, found_layers)
+
+    values = draw_values(expected_layers, ctx.rng)
+    out_weights = None
+    if gradients:
+        out_weights = torch.randn(student["output_shape"], generator=ctx.rng)
+    found = ctx.call("run_model", x, train, values=values, out_weights=out_weights,
+                     doing=f"running {signature(factory, args)} in {'training' if train else 'evaluation'} mode")
+    modules = [layer["module"] for layer in expected_layers]
+    torch_trace.assign(modules, [{k: v.double() if v.is_floating_point() else v for k, v in t.items()}
+                                 for t in values])
+    expected = torch_trace.run(reference_model, modules, x.double(), train,
+                               None if out_weights is None else out_weights.double())
+
+    mode = "training" if train else "evaluation"
+    expect_close(f"{what}: output in {mode} mode", expected["output"], found["output"], **OUTPUT_TOL)
+    names = layer_names(found_layers)
+    if train:
+        for name, ref, stu in zip(names, expected["buffers_after"], found["buffers_after"]):
+            for tensor, value in ref.items():
+                if value.is_floating_point():
+                    expect_close(f"{what}: {tensor} of {name} after one training-mode pass",
+                                 value, stu.get(tensor), **OUTPUT_TOL)
+    if gradients:
+        expect_close(f"{what}: gradient with respect to the input", expected["input_grad"],
+                     found["input_grad"], **GRADIENT_TOL)
+        for name, ref, stu in zip(names, expected["grads"], found["grads"]):
+            for tensor, value in ref.items():
+                expect_close(f"{what}: gradient with respect to the {tensor} of {name}", value,
+                             stu.get(tensor), **GRADIENT_TOL,
+                             hint="Is every layer part of the computation graph (no .detach() or .data)?")

@@ -1,0 +1,49 @@
+"""Probes that run inside the sandbox on a student's torch model.
+
+An assignment's ``probes.py`` imports the ones it needs. A check first builds the model,
+then traces it (which fixes the execution order of its layers), then runs it, possibly
+after loading values the grader drew into those layers.
+"""
+import torch
+from torch import nn
+
+from grader.engine import torch_trace
+
+
+def build_model(sub, module, factory, args=(), kwargs=None):
+    model = sub.attr(module, factory)(*args, **(kwargs or {}))
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{factory}(...) returned a {type(model).__name__}, not a torch.nn.Module")
+    sub.state["model"] = model
+    return {"parameters": torch_trace.count_parameters(model)}
+
+
+def trace_model(sub, x):
+    output, calls = torch_trace.trace(sub.state["model"], x)
+    if not isinstance(output, torch.Tensor):
+        raise TypeError(f"forward returned a {type(output).__name__}, not a tensor")
+    sub.state["holders"] = [call["module"] for call in torch_trace.holders(calls)]
+    return {"output_shape": list(output.shape), "calls": torch_trace.plain(calls)}
+
+
+def run_model(sub, x, train, values=None, fill=None, out_weights=None):
+    model = sub.state["model"]
+    if fill is not None:
+        torch_trace.fill(model, fill)
+    if values is not None:
+        torch_trace.assign(sub.state["holders"], values)
+    return torch_trace.run(model, sub.state.get("holders", []), x, train, out_weights)
+
+
+def gradient_flow(sub, x):
+    """Which parameters (by the student's own names) get a nonzero gradient from one backward pass."""
+    model = sub.state["model"]
+    model.train()
+    x = x.clone().requires_grad_(True)
+    for p in model.parameters():
+        p.grad = None
+    output = model(x)
+    output.square().sum().backward()
+    return {"input": x.grad is not None and bool(x.grad.abs().sum() > 0),
+            "parameters": {name: p.grad is not None and bool(p.grad.abs().sum() > 0)
+                           for name, p in model.named_parameters()}}

@@ -1,0 +1,269 @@
+"""The sandbox side: a warm process that forks one worker per check.
+
+The grading process starts this module with ``python -m grader.engine.zygote``. It imports
+torch, numpy and the assignment's probes once, then waits for requests on a control
+socket. For each request it forks a worker that drops to the sandbox user (when started
+as root), applies resource limits, imports the submission and answers probe calls. A
+worker therefore costs a fork rather than a cold torch import, and a check that crashes
+its worker cannot disturb any other check.
+
+The zygote itself never runs student code and never loads the reference or hidden data,
+so a worker's memory holds nothing a student may not see. It is a child subreaper: any
+process a worker leaves behind is re-parented here and killed at the next ``reap``.
+"""
+import argparse
+import ctypes
+import importlib
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+
+from grader.engine import protocol
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _prctl(option, value):
+    _libc.prctl(option, ctypes.c_ulong(value), 0, 0, 0)
+
+
+def _children(of_pid):
+    kids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # Field 4 is the parent pid; the command name (field 2) may contain spaces.
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if int(fields[1]) == of_pid:
+            kids.append(int(entry))
+    return kids
+
+
+def _tasks_of_user(uid):
+    count = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                st = os.stat(f"/proc/{entry}")
+                if st.st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry}/task"))
+            except OSError:
+                pass
+    return count
+
+
+def _describe_status(status):
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit_code": os.WEXITSTATUS(status)}
+
+
+def _reap(target):
+    """Kill every child (workers and whatever they left behind); report ``target``'s end."""
+    result = {"running": True}
+    try:
+        pid, status = os.waitpid(target, os.WNOHANG)
+        if pid:
+            result = _describe_status(status)
+    except ChildProcessError:
+        result = {"gone": True}
+    for _ in range(1000):
+        kids = _children(os.getpid())
+        if not kids:
+            break
+        for kid in kids:
+            try:
+                os.kill(kid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for kid in kids:
+            try:
+                os.waitpid(kid, 0)
+            except ChildProcessError:
+                pass
+    return result
+
+
+def _vm_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _submission_frames(tb, folder):
+    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename).startswith(folder + os.sep)]
+    return [{"file": os.path.relpath(f.filename, folder), "line": f.lineno, "function": f.name,
+             "code": (f.line or "").strip()} for f in frames]
+
+
+def _describe_exception(exc, folder):
+    if isinstance(exc, SystemExit):
+        message = f"exit() was called (code {exc.code!r})"
+    else:
+        message = str(exc)
+    return {"type": type(exc).__name__, "message": message[:2000],
+            "frames": _submission_frames(exc.__traceback__, folder)[-5:]}
+
+
+class Submission:
+    """What a probe sees: the student's imported modules and state kept for one check."""
+
+    def __init__(self, modules):
+        self.modules = modules
+        self.state = {}
+
+    def attr(self, module, name):
+        try:
+            return getattr(self.modules[module], name)
+        except AttributeError:
+            raise LookupError(f"{module}.py defines no `{name}`") from None
+
+
+def _apply_limits(limits, uid):
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 2))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
+    address_space = limits["baseline_vm"] + limits["memory_bytes"]
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    # RLIMIT_NPROC counts every task of the user, so allow what the user already runs.
+    nproc = _tasks_of_user(uid if uid is not None else os.getuid()) + limits["processes"]
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+
+
+def _worker(channel, out_fd, request, probes, baseline_vm, zygote_pid):
+    """Runs in the forked child; never returns."""
+    folder = request["folder"]
+    try:
+        os.setsid()
+        uid, gid = request.get("uid"), request.get("gid")
+        _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), uid)
+        if uid is not None:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+        # Set after the uid change, which clears it: the worker dies with the zygote.
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != zygote_pid:
+            os._exit(0)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out_fd, 1)
+        os.dup2(out_fd, 2)
+        os.close(out_fd)
+        os.chdir(folder)
+        for key, value in request["env"].items():
+            os.environ[key] = value
+        sys.path.insert(0, folder)
+        import torch
+        torch.set_num_threads(1)
+    except BaseException:
+        os._exit(70)
+
+    main_pid = os.getpid()
+
+    def reply(message):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if os.getpid() != main_pid:
+            os._exit(0)  # a process the student forked must never speak for the worker
+        try:
+            protocol.send(channel, message)
+        except Exception as exc:  # e.g. a probe result that cannot be serialised
+            protocol.send(channel, {"ok": False, "error": {
+                "type": type(exc).__name__, "message": f"result could not be sent: {exc}"[:500], "frames": []}})
+
+    modules = {}
+    import_error = None
+    for name in request["modules"]:
+        try:
+            modules[name] = importlib.import_module(name)
+        except BaseException as exc:
+            import_error = dict(_describe_exception(exc, folder), module=name)
+            break
+    reply({"ok": import_error is None, "error": import_error})
+    if import_error is not None:
+        os._exit(0)
+
+    submission = Submission(modules)
+    while True:
+        try:
+            message = protocol.receive(channel)
+        except Exception:
+            os._exit(0)
+        probe = getattr(probes, message["probe"], None)
+        if probe is None or message["probe"].startswith("_"):
+            reply({"ok": False, "error": {"type": "LookupError", "message": f"no probe {message['probe']}",
+                                          "frames": []}})
+            continue
+        try:
+            value = probe(submission, *message["args"], **message["kwargs"])
+            reply({"ok": True, "value": value})
+        except BaseException as exc:
+            reply({"ok": False, "error": _describe_exception(exc, folder)})
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--control-fd", type=int, required=True)
+    parser.add_argument("--probes", required=True)
+    args = parser.parse_args()
+    control = socket.socket(fileno=args.control_fd)
+
+    import numpy  # noqa: F401  (warm imports shared by every forked worker)
+    import torch  # noqa: F401
+    import torch.nn.functional  # noqa: F401
+    probes = importlib.import_module(args.probes)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    baseline_vm = _vm_bytes()
+    zygote_pid = os.getpid()
+    control.send(json.dumps({"ready": True, "pid": zygote_pid}).encode())
+
+    while True:
+        try:
+            raw = control.recv(1 << 16)
+        except OSError:
+            raw = b""
+        if not raw:
+            break
+        request = json.loads(raw)
+        if request["op"] == "spawn":
+            ours, theirs = socket.socketpair()
+            out_read, out_write = os.pipe()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            pid = os.fork()
+            if pid == 0:
+                control.close()
+                ours.close()
+                os.close(out_read)
+                try:
+                    _worker(theirs, out_write, request, probes, baseline_vm, zygote_pid)
+                finally:
+                    os._exit(70)
+            theirs.close()
+            os.close(out_write)
+            socket.send_fds(control, [json.dumps({"pid": pid}).encode()], [ours.fileno(), out_read])
+            ours.close()
+            os.close(out_read)
+        elif request["op"] == "reap":
+            control.send(json.dumps(_reap(request["pid"])).encode())
+        elif request["op"] == "exit":
+            break
+    _reap(-1)
+
+
+if __name__ == "__main__":
+    main()

@@ -48,7 +48,7 @@ def expect_close(what, expected, found, atol=1e-5, rtol=1e-4, hint=""):
                           f" (expected {_fmt(expected[index].item())})." + (f" {hint}" if hint else ""))
     excess = (found - expected).abs() - (atol + rtol * expected.abs())
     if (excess > 0).any():
-        worst = tuple(np.unravel_index(int(torch.argmax(excess)), expected.shape)) if expected.dim() else ()
+        worst = tuple(int(i) for i in np.unravel_index(int(torch.argmax(excess)), expected.shape)) if expected.dim() else ()
         bad, total = int((excess > 0).sum()), expected.numel()
         diff = (found - expected).abs().max().item()
         where = f" at index {worst}" if worst else ""

@@ -154,7 +154,9 @@ class Worker:
             return self._death(doing)
         except protocol.ChannelGarbled as exc:
             self.stop()
-            return SubmissionError(f"The answer from your code's process could not be read while {doing}: {exc}.")
+            return SubmissionError(
+                f"The grader could not read what the process running your code sent while {doing} ({exc}). "
+                "Writing to files or descriptors your code did not open itself can cause this.")
 
     def wait_imported(self, modules):
         doing = f"importing {', '.join(m + '.py' for m in modules)}"

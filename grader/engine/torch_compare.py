@@ -74,6 +74,27 @@ def draw_values(layers, rng):
     return values
 
 
+def _close(a, b):
+    if a is None or b is None or tuple(a.shape) != tuple(b.shape):
+        return False
+    a, b = a.double(), b.double()
+    return bool(((a - b).abs() <= OUTPUT_TOL["atol"] + OUTPUT_TOL["rtol"] * a.abs()).all())
+
+
+def locate_divergence(names, expected_inputs, found_inputs):
+    """Say between which layers the two computations part ways, judged by each layer's input."""
+    previous = None
+    for name, expected, found in zip(names, expected_inputs, found_inputs):
+        if not _close(expected, found):
+            since = f"the output of {previous}" if previous else "the start of forward"
+            return (f"The input of {name} already differs, so the difference arises between {since} "
+                    "and that layer (look for a missing, extra or misplaced activation, pooling or addition).")
+        previous = name.split(" (")[0]
+    if previous:
+        return f"Every layer with parameters receives the expected input, so the difference arises after {previous}."
+    return ""
+
+
 def compare_model(ctx, what, student_build, reference_model, x, train, gradients=False):
     """The whole comparison: build, trace, load the same values, run both, compare everything."""
     module, factory, args = student_build
@@ -98,8 +119,9 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
                                None if out_weights is None else out_weights.double())
 
     mode = "training" if train else "evaluation"
-    expect_close(f"{what}: output in {mode} mode", expected["output"], found["output"], **OUTPUT_TOL)
     names = layer_names(found_layers)
+    expect_close(f"{what}: output in {mode} mode", expected["output"], found["output"], **OUTPUT_TOL,
+                 hint=locate_divergence(names, expected["layer_inputs"], found["layer_inputs"]))
     if train:
         for name, ref, stu in zip(names, expected["buffers_after"], found["buffers_after"]):
             for tensor, value in ref.items():

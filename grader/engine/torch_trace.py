@@ -152,8 +152,21 @@ def run(model: nn.Module, layers, x, train: bool, out_weights=None):
     x = x.clone().requires_grad_(out_weights is not None)
     for p in model.parameters():
         p.grad = None
-    output = model(x)
-    result = {"output": output.detach().clone(),
+    inputs = [None] * len(layers)
+
+    def remember(index):
+        def hook(_module, args):
+            if inputs[index] is None and args and isinstance(args[0], torch.Tensor):
+                inputs[index] = args[0].detach().clone()
+        return hook
+
+    handles = [m.register_forward_pre_hook(remember(i)) for i, m in enumerate(layers)]
+    try:
+        output = model(x)
+    finally:
+        for handle in handles:
+            handle.remove()
+    result = {"output": output.detach().clone(), "layer_inputs": inputs,
               "buffers_after": [{n: b.detach().clone() for n, b in _own_tensors(m)[1].items()} for m in layers]}
     if out_weights is not None:
         (output * out_weights.to(output.dtype)).sum().backward()

@@ -104,7 +104,8 @@ def _vm_bytes():
 
 
 def _submission_frames(tb, folder):
-    frames = [f for f in traceback.extract_tb(tb) if os.path.abspath(f.filename).startswith(folder + os.sep)]
+    # Only the student's own files: not the engine, torch, or "<frozen importlib...>" pseudo-files.
+    frames = [f for f in traceback.extract_tb(tb) if os.path.isabs(f.filename) and f.filename.startswith(folder + os.sep)]
     return [{"file": os.path.relpath(f.filename, folder), "line": f.lineno, "function": f.name,
              "code": (f.line or "").strip()} for f in frames]
 

@@ -1,0 +1,67 @@
+"""Shared fixtures: one warm sandbox and one loaded reference per assignment for the whole run."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from grader.engine import assignments
+from grader.engine.results import grade
+from grader.engine.sandbox import Sandbox
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "corpus"
+SCHEMA = json.loads((REPO / "tests" / "gradescope_results.schema.json").read_text())
+AS_ROOT = os.geteuid() == 0
+
+
+def validate_results(results):
+    """Every results.json the suite sees must be one Gradescope accepts, with sane scores."""
+    jsonschema.validate(results, SCHEMA)
+    for test in results["tests"]:
+        assert 0 <= test["score"] <= test["max_score"], test
+    assert abs(results["score"] - sum(t["score"] for t in results["tests"])) < 1e-9
+
+
+def failed_checks(results):
+    return {t["name"] for t in results["tests"] if t["status"] != "passed"}
+
+
+def run_cli(*args, timeout=600):
+    """``python -m grader ...`` as a user would run it; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+class Grader:
+    """Grades many submissions of one assignment with a shared sandbox and reference."""
+
+    def __init__(self, assignment):
+        self.assignment = assignment
+        self.reference = assignment.load_reference()
+        self.sandbox = Sandbox(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths)
+
+    def grade(self, submission, **kwargs):
+        results = grade(self.assignment, submission, sandbox=self.sandbox, reference=self.reference, **kwargs)
+        validate_results(results)
+        return results
+
+    def title(self, check_name):
+        return next(info.title for info, _ in self.assignment.checks if info.name == check_name)
+
+
+@pytest.fixture(scope="session")
+def graders():
+    made = {}
+
+    def get(assignment_id):
+        if assignment_id not in made:
+            made[assignment_id] = Grader(assignments.get(assignment_id))
+        return made[assignment_id]
+
+    yield get
+    for grader in made.values():
+        grader.sandbox.close()

@@ -1,0 +1,84 @@
+"""The sandbox on its own: who the worker runs as, what it can read, how it ends."""
+import os
+import time
+
+import pytest
+
+from conftest import AS_ROOT, REPO
+from grader.engine.sandbox import Limits, Sandbox, SubmissionError
+
+root_only = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox("tests.engine.sandbox_probes", Limits(call_timeout=2, import_timeout=5),
+                 protected=[REPO / "reference"]) as box:
+        yield box
+
+
+@pytest.fixture
+def submission(tmp_path):
+    (tmp_path / "student.py").write_text("VALUE = 41 + 1\nprint('imported')\n")
+    return tmp_path
+
+
+def test_worker_imports_the_submission_and_answers(sandbox, submission):
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        assert worker.call("answer", "student", "VALUE") == 42
+    finally:
+        worker.stop()
+    assert "imported" in worker.output
+
+
+@root_only
+def test_worker_runs_as_the_unprivileged_user(sandbox, submission):
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        assert worker.call("whoami") == {"uid": 65534, "gid": 65534, "groups": []}
+        assert worker.call("read", str(submission / "student.py"))["ok"] is False  # the original, not its copy
+        assert worker.call("read", "student.py")["ok"] is True
+        assert worker.call("read", str(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py")) == \
+            {"ok": False, "error": "PermissionError"}
+    finally:
+        worker.stop()
+
+
+def test_worker_memory_holds_no_reference(sandbox, submission):
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        files = worker.call("loaded_module_files")
+        assert any("torch" in f for f in files)
+        assert not [f for f in files if f.startswith(str(REPO / "reference"))]
+    finally:
+        worker.stop()
+
+
+def test_a_hanging_call_times_out_and_is_killed(sandbox, submission):
+    worker = sandbox.spawn(submission, ["student"])
+    started = time.monotonic()
+    with pytest.raises(SubmissionError, match="did not finish within 2 s"):
+        worker.call("sleep", 30)
+    assert time.monotonic() - started < 5
+    assert worker.stop() == {"running": True}
+
+
+@root_only
+def test_processes_left_behind_are_killed(sandbox, submission):
+    worker = sandbox.spawn(submission, ["student"])
+    worker.call("leave_orphan")
+    time.sleep(0.3)
+    worker.stop()
+    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == 65534]
+    assert leftovers == []
+
+
+def test_import_error_names_the_file_and_line(sandbox, tmp_path):
+    (tmp_path / "student.py").write_text("x = 1\ny = x / 0\n")
+    with pytest.raises(SubmissionError) as error:
+        sandbox.spawn(tmp_path, ["student"])
+    message = str(error.value)
+    assert "student.py could not be imported" in message
+    assert "ZeroDivisionError" in message and "student.py, line 2" in message
+    assert "frozen" not in message and "zygote" not in message

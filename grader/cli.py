@@ -8,7 +8,16 @@ from pathlib import Path
 from tabulate import tabulate
 
 from grader.engine import assignments
-from grader.engine.results import grade, score_table, self_check_report, write_results
+from grader.engine.sandbox import Sandbox
+
+
+def _grade(assignment, submission, **kwargs):
+    # The sandbox starts first: its zygote imports torch on one core while this process imports
+    # torch and the checks on the other, so a run pays for roughly one cold import, not two.
+    with Sandbox.for_assignment(assignment) as sandbox:
+        from grader.engine.results import grade
+
+        return grade(assignment, submission, sandbox=sandbox, **kwargs)
 
 
 def _failed_run(assignment, error: str):
@@ -25,11 +34,13 @@ def cmd_run(args):
     assignment = None
     try:
         assignment = assignments.get(args.assignment)
-        results = grade(assignment, args.submission, seed=args.seed)
+        results = _grade(assignment, args.submission, seed=args.seed)
     except Exception:
         error = traceback.format_exc()
         print(error, file=sys.stderr)
         results = _failed_run(assignment, error)
+    from grader.engine.results import score_table, write_results
+
     write_results(results, args.output)
     print(score_table([(Path(args.submission).name or str(args.submission), results)]))
     print(f"seed {results.get('extra_data', {}).get('seed')}; results written to {args.output}")
@@ -38,7 +49,9 @@ def cmd_run(args):
 
 def cmd_check(args):
     assignment = assignments.get(args.assignment)
-    results = grade(assignment, args.submission, public_only=True)
+    results = _grade(assignment, args.submission, public_only=True)
+    from grader.engine.results import self_check_report
+
     print(f"{assignment.title}: self-check of {args.submission} (public checks only)\n")
     print(self_check_report(results))
     return 0 if all(t["status"] == "passed" for t in results["tests"]) else 1
@@ -60,6 +73,8 @@ def cmd_list(args):
 
 
 def cmd_report(args):
+    from grader.engine.results import score_table
+
     named = []
     for path in args.results:
         try:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from grader.engine.checks import collect
 from grader.engine.sandbox import REPO_ROOT, limits_from_config
 
 ASSIGNMENTS_DIR = REPO_ROOT / "grader" / "assignments"
@@ -62,6 +61,8 @@ class Assignment:
 
     @cached_property
     def checks(self):
+        from grader.engine.checks import collect  # imports torch; listing assignments should not wait for it
+
         return collect(importlib.import_module(f"grader.assignments.{self.folder}.checks"))
 
     def sandbox_limits(self):

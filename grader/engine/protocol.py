@@ -10,7 +10,6 @@ import socket
 import time
 
 import numpy as np
-import torch
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 _HEADER = 8
@@ -29,6 +28,8 @@ class ChannelGarbled(Exception):
 
 
 def _to_wire(obj):
+    import torch  # here rather than at the top, so a grader can start its sandbox before paying for torch
+
     # numpy arrays are not on torch's weights-only allow list; carry them as tensors.
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
@@ -58,12 +59,16 @@ def _from_wire(obj):
 
 
 def encode(obj) -> bytes:
+    import torch
+
     buffer = io.BytesIO()
     torch.save(_to_wire(obj), buffer)
     return buffer.getvalue()
 
 
 def decode(data: bytes):
+    import torch
+
     try:
         return _from_wire(torch.load(io.BytesIO(data), weights_only=True))
     except Exception:  # any malformed payload is the sender's fault

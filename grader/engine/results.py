@@ -13,6 +13,7 @@ import random
 import tempfile
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from gradescope_utils.autograder_utils.decorators import number, visibility, weight
@@ -60,12 +61,22 @@ def missing_files_message(assignment, submission: Path):
     return None
 
 
-def _test_case(assignment, session, checks):
-    """A unittest.TestCase with one gradescope-utils-decorated method per check."""
+def _run_checks(session, checks, threads):
+    """Every check's verdict (None or a message). Checks are independent, each with its own worker
+    and random stream, so they may run side by side: while one waits for its worker, another computes."""
+    def verdict(check):
+        info, func = check
+        return run_check(func, Context(session, info, session.seed))
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        return list(pool.map(verdict, checks))
+
+
+def _test_case(assignment, checks, verdicts):
+    """A unittest.TestCase with one gradescope-utils-decorated method per check, reporting its verdict."""
     attributes = {}
-    for index, (info, func) in enumerate(checks):
-        def method(self, info=info, func=func):
-            message = run_check(func, Context(session, info, session.seed))
+    for index, ((info, _), message) in enumerate(zip(checks, verdicts)):
+        def method(self, message=message):
             if message is not None:
                 self.fail(message)
         method.__doc__ = info.title
@@ -75,7 +86,8 @@ def _test_case(assignment, session, checks):
     return type(f"Checks_{assignment.folder}", (unittest.TestCase,), attributes)
 
 
-def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None):
+def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None,
+          threads=min(2, os.cpu_count() or 1)):
     """Run the checks on ``submission`` and return Gradescope's results dictionary."""
     submission = Path(submission).resolve()
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
@@ -83,19 +95,21 @@ def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None,
     limits = assignment.sandbox_limits()
     own_sandbox = sandbox is None
     if own_sandbox:
-        sandbox = Sandbox(assignment.probes, limits, protected=assignment.protected_paths)
+        sandbox = Sandbox.for_assignment(assignment)
     try:
         if reference is None and not public_only:
             reference = assignment.load_reference()
         session = Session(assignment, submission, sandbox, reference, seed, limits.total_seconds)
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, session, checks))
+        started = time.monotonic()
+        verdicts = _run_checks(session, checks, threads)
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
         stream = io.StringIO()
         JSONTestRunner(stream=stream, failure_prefix="").run(suite)
     finally:
         if own_sandbox:
             sandbox.close()
     results = json.loads(stream.getvalue())
-    results["execution_time"] = float(results["execution_time"])
+    results["execution_time"] = round(time.monotonic() - started, 2)
     results["output"] = summary_line(results, checks)
     results["extra_data"] = {"assignment": assignment.id, "seed": seed, "public_only": public_only}
     return results

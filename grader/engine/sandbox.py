@@ -306,6 +306,10 @@ class Sandbox:
         self._control.close()
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    @classmethod
+    def for_assignment(cls, assignment):
+        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths)
+
     def __enter__(self):
         return self
 

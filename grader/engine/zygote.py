@@ -8,8 +8,9 @@ worker therefore costs a fork rather than a cold torch import, and a check that 
 its worker cannot disturb any other check.
 
 The zygote itself never runs student code and never loads the reference or hidden data,
-so a worker's memory holds nothing a student may not see. It is a child subreaper: any
-process a worker leaves behind is re-parented here and killed at the next ``reap``.
+so a worker's memory holds nothing a student may not see. Each worker is forked by its own
+supervisor, a root process and child subreaper: whatever the worker leaves behind is
+re-parented to the supervisor and killed, with the worker, at ``reap``.
 """
 import argparse
 import ctypes
@@ -144,7 +145,7 @@ def _apply_limits(limits, uid):
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
-def _worker(channel, out_fd, request, probes, baseline_vm, zygote_pid):
+def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid):
     """Runs in the forked child; never returns."""
     folder = request["folder"]
     try:
@@ -155,9 +156,9 @@ def _worker(channel, out_fd, request, probes, baseline_vm, zygote_pid):
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-        # Set after the uid change, which clears it: the worker dies with the zygote.
+        # Set after the uid change, which clears it: the worker dies with its supervisor.
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != zygote_pid:
+        if os.getppid() != parent_pid:
             os._exit(0)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -229,9 +230,9 @@ def main():
     probes = importlib.import_module(args.probes)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     baseline_vm = _vm_bytes()
-    zygote_pid = os.getpid()
-    control.send(json.dumps({"ready": True, "pid": zygote_pid}).encode())
+    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
 
+    supervisors = {}  # worker pid -> (supervisor pid, socket to the supervisor)
     while True:
         try:
             raw = control.recv(1 << 16)
@@ -243,27 +244,72 @@ def main():
         if request["op"] == "spawn":
             ours, theirs = socket.socketpair()
             out_read, out_write = os.pipe()
+            to_supervisor, from_zygote = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             sys.stdout.flush()
             sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                control.close()
-                ours.close()
-                os.close(out_read)
+            supervisor = os.fork()
+            if supervisor == 0:
                 try:
-                    _worker(theirs, out_write, request, probes, baseline_vm, zygote_pid)
+                    control.close()
+                    ours.close()
+                    os.close(out_read)
+                    to_supervisor.close()
+                    _supervise(from_zygote, theirs, out_write, request, probes, baseline_vm)
                 finally:
                     os._exit(70)
             theirs.close()
             os.close(out_write)
-            socket.send_fds(control, [json.dumps({"pid": pid}).encode()], [ours.fileno(), out_read])
+            from_zygote.close()
+            worker = int(to_supervisor.recv(64))
+            supervisors[worker] = (supervisor, to_supervisor)
+            socket.send_fds(control, [json.dumps({"pid": worker}).encode()], [ours.fileno(), out_read])
             ours.close()
             os.close(out_read)
         elif request["op"] == "reap":
-            control.send(json.dumps(_reap(request["pid"])).encode())
+            status = {"gone": True}
+            supervisor, channel = supervisors.pop(request["pid"], (None, None))
+            if supervisor is not None:
+                try:
+                    channel.send(b"reap")
+                    status = json.loads(channel.recv(1 << 12) or b'{"gone": true}')
+                except OSError:
+                    pass
+                channel.close()
+                os.waitpid(supervisor, 0)
+            control.send(json.dumps(status).encode())
         elif request["op"] == "exit":
             break
     _reap(-1)
+
+
+def _supervise(zygote, channel, out_fd, request, probes, baseline_vm):
+    """One per worker, as root: adopts whatever the worker leaves behind and kills exactly that tree.
+
+    Workers of concurrent checks each have their own supervisor, so reaping one never touches another.
+    """
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    supervisor = os.getpid()
+    worker = os.fork()
+    if worker == 0:
+        zygote.close()
+        try:
+            _worker(channel, out_fd, request, probes, baseline_vm, supervisor)
+        finally:
+            os._exit(70)
+    channel.close()
+    os.close(out_fd)
+    zygote.send(str(worker).encode())
+    try:
+        zygote.recv(16)  # "reap", or end of file if the zygote is gone
+    except OSError:
+        pass
+    status = _reap(worker)
+    try:
+        zygote.send(json.dumps(status).encode())
+    except OSError:
+        pass
+    os._exit(0)
 
 
 if __name__ == "__main__":

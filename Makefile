@@ -14,12 +14,18 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-# Grade the bundled example submissions of cs446-hw2 and print their scores.
+DEMO_WRONG := tests/corpus/cs446_hw2/wrong_block_no_skip
+
+# Grade the bundled example submissions of cs446-hw2 (the reference and a realistic mistake),
+# print their scores, then show what the student with the mistake sees from the self-check.
 demo: $(STAMP)
 	@mkdir -p build/demo
 	$(PY) -m grader run cs446-hw2 reference/cs446_hw2 -o build/demo/reference.json
-	$(PY) -m grader run cs446-hw2 tests/corpus/cs446_hw2/wrong_block_no_skip -o build/demo/wrong_block_no_skip.json
+	$(PY) -m grader run cs446-hw2 $(DEMO_WRONG) -o build/demo/wrong_block_no_skip.json
+	@echo; echo "== Scores (TA view)"
 	$(PY) -m grader report build/demo/reference.json build/demo/wrong_block_no_skip.json
+	@echo; echo "== Self-check of the wrong submission (student view; exits 1 because a check fails)"
+	-$(PY) -m grader check cs446-hw2 $(DEMO_WRONG)
 
 test: $(STAMP)
 	$(PY) -m pytest -q tests

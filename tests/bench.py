@@ -1,0 +1,119 @@
+"""`make bench`: wall time and peak memory of whole `grader run` invocations.
+
+Memory is the peak, over the run, of the summed proportional set size (PSS) of the grader and
+every process below it (zygote, supervisors, workers): shared pages are counted once, which is
+what a container's memory limit sees. Goals (issue: engine): a run within 2x the time of a
+cold `import torch`, and within Gradescope's default container (768 MB, half a CPU, 10 min).
+"""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from tabulate import tabulate
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "corpus"
+GRADESCOPE_MEMORY_MB = 768
+REPEATS = 3
+
+
+def _children_map():
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+            except OSError:
+                continue
+            parent = int(stat[stat.rfind(b")") + 2:].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    return children
+
+
+def _tree_pss_kb(root):
+    children, total, stack = _children_map(), 0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def measure(command, cpus=None):
+    """(wall seconds, peak MB of the process tree) of one command."""
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
+    peak = [0]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sample():
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_pss_kb(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    process.wait()
+    elapsed = time.monotonic() - started
+    sampler.join()
+    return elapsed, peak[0] / 1024
+
+
+def median_of(command, cpus=None):
+    runs = [measure(command, cpus) for _ in range(REPEATS)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+def main():
+    python = sys.executable
+    work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    rows, report = [], {}
+    import_time, import_memory = median_of([python, "-c", "import torch"])
+    rows.append(["python -c 'import torch'", "2 cores", f"{import_time:.2f}", "1.00x", f"{import_memory:.0f}"])
+    report["import_torch"] = {"seconds": import_time, "peak_mb": import_memory}
+
+    hostile = work / "infinite_loop"
+    shutil.copytree(CORPUS / "cs446_hw2_hostile" / "fork_bomb", work / "fork_bomb")
+    shutil.copytree(CORPUS / "cs446_hw2_hostile" / "huge_output", work / "huge_output")
+    shutil.copytree(CORPUS / "cs446_hw2_hostile" / "infinite_loop", hostile)
+    cases = [("reference", REPO / "reference" / "cs446_hw2", None),
+             ("wrong (no skip connection)", CORPUS / "cs446_hw2" / "wrong_block_no_skip", None),
+             ("hostile: fork bomb", work / "fork_bomb", None),
+             ("hostile: 50 MB of output", work / "huge_output", None),
+             ("reference", REPO / "reference" / "cs446_hw2", "0"),
+             ("hostile: infinite loop at import", hostile, None)]
+    for name, folder, cpus in cases:
+        command = [python, "-m", "grader", "run", "cs446-hw2", str(folder), "-o", str(work / "results.json")]
+        repeats = 1 if "infinite" in name else REPEATS
+        runs = [measure(command, cpus) for _ in range(repeats)]
+        seconds, peak = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+        rows.append([f"grader run cs446-hw2: {name}", "1 core" if cpus else "2 cores", f"{seconds:.2f}",
+                     f"{seconds / import_time:.2f}x", f"{peak:.0f}"])
+        report[f"{name} ({'1 core' if cpus else '2 cores'})"] = {"seconds": seconds, "peak_mb": peak}
+    print(tabulate(rows, headers=["command", "cpus", "wall s", "vs import", "peak MB (PSS, all processes)"]))
+    worst = max(v["peak_mb"] for v in report.values())
+    print(f"\nGoals: a run within 2x the import time (reference, 2 cores); peak memory under "
+          f"{GRADESCOPE_MEMORY_MB} MB (worst here: {worst:.0f} MB). The infinite loop costs one import "
+          "timeout by design.")
+    out = REPO / "build" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"written to {out.relative_to(REPO)}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

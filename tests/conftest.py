@@ -18,6 +18,19 @@ SCHEMA = json.loads((REPO / "tests" / "gradescope_results.schema.json").read_tex
 AS_ROOT = os.geteuid() == 0
 
 
+def sandbox_processes():
+    """Processes still running as the sandbox user (nobody), on this whole machine."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == 65534:
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return found
+
+
 def validate_results(results):
     """Every results.json the suite sees must be one Gradescope accepts, with sane scores."""
     jsonschema.validate(results, SCHEMA)

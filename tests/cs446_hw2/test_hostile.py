@@ -1,29 +1,15 @@
 """Hostile submissions, graded through the real command line: each is contained and costs only its own points."""
 import json
-import os
 import shutil
 import time
 
 import pytest
 
-from conftest import AS_ROOT, CORPUS, REPO, run_cli, validate_results
+from conftest import AS_ROOT, CORPUS, REPO, run_cli, sandbox_processes, validate_results
 
 HOSTILE = CORPUS / "cs446_hw2_hostile"
 REFERENCE_FILE = REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py"
 FULL = 13.5
-
-
-def sandbox_processes():
-    """Processes still running as the sandbox user (nobody)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == 65534:
-                    found.append(int(entry))
-            except OSError:
-                pass
-    return found
 
 
 def grade_hostile(case, tmp_path, *extra):

@@ -1,10 +1,9 @@
 """The sandbox on its own: who the worker runs as, what it can read, how it ends."""
-import os
 import time
 
 import pytest
 
-from conftest import AS_ROOT, REPO
+from conftest import AS_ROOT, REPO, sandbox_processes
 from grader.engine.sandbox import Limits, Sandbox, SubmissionError
 
 root_only = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
@@ -70,8 +69,7 @@ def test_processes_left_behind_are_killed(sandbox, submission):
     worker.call("leave_orphan")
     time.sleep(0.3)
     worker.stop()
-    leftovers = [p for p in os.listdir("/proc") if p.isdigit() and os.stat(f"/proc/{p}").st_uid == 65534]
-    assert leftovers == []
+    assert sandbox_processes() == []
 
 
 def test_import_error_names_the_file_and_line(sandbox, tmp_path):

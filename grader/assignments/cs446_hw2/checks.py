@@ -105,34 +105,31 @@ def block_gradients_flow(ctx):
         raise CheckFailed(f"Block(3): no gradient reaches {', '.join(dead)}. Is every layer used in forward?")
 
 
+def _compare_block(ctx, channel_choices, train, gradients=False):
+    from_ref = ctx.reference.hw2_ResNet
+    for choices in channel_choices:
+        channels = _sizes(ctx, choices)
+        shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
+        compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
+                      from_ref.Block(channels), ctx.randn(*shape), train=train, gradients=gradients)
+
+
 @check("3a", points=1.5)
 def block_matches_in_training_mode(ctx):
     """Block computes relu(x + f(x)) in training mode (batch statistics), for random inputs"""
-    from_ref = ctx.reference.hw2_ResNet
-    for channels in (_sizes(ctx, [1, 2, 3]), _sizes(ctx, [4, 5, 7])):
-        shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
-        compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
-                      from_ref.Block(channels), ctx.randn(*shape), train=True)
+    _compare_block(ctx, [[1, 2, 3], [4, 5, 7]], train=True)
 
 
 @check("3a", points=1)
 def block_matches_in_evaluation_mode(ctx):
     """Block computes relu(x + f(x)) in evaluation mode (running statistics), for random inputs"""
-    from_ref = ctx.reference.hw2_ResNet
-    channels = _sizes(ctx, [2, 3, 5, 6])
-    shape = (int(ctx.randint(1, 4)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
-    compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
-                  from_ref.Block(channels), ctx.randn(*shape), train=False)
+    _compare_block(ctx, [[2, 3, 5, 6]], train=False)
 
 
 @check("3a", points=1)
 def block_gradients_match(ctx):
     """Block's gradients with respect to its input and parameters are right"""
-    from_ref = ctx.reference.hw2_ResNet
-    channels = _sizes(ctx, [2, 3, 4])
-    shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 7)), int(ctx.randint(3, 7)))
-    compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
-                  from_ref.Block(channels), ctx.randn(*shape), train=True, gradients=True)
+    _compare_block(ctx, [[2, 3, 4]], train=True, gradients=True)
 
 
 # ----------------------------------------------------------------------------------------- 3b

@@ -47,6 +47,19 @@ class Session:
             raise
 
 
+def locate_submission(assignment, submission: Path) -> Path:
+    """The folder holding the required files: the submission itself, or the one folder inside it
+    that holds them all (students often upload a zip that wraps their files in a folder)."""
+    def complete(folder):
+        return all((folder / name).is_file() for name in assignment.files)
+
+    if not submission.is_dir() or complete(submission):
+        return submission
+    candidates = [p.parent for p in submission.glob(f"**/{assignment.files[0]}")
+                  if "__MACOSX" not in p.parts and complete(p.parent)]
+    return candidates[0] if len(candidates) == 1 else submission
+
+
 def missing_files_message(assignment, submission: Path):
     if not submission.is_dir():
         return f"No submission folder at {submission}."
@@ -89,7 +102,7 @@ def _test_case(assignment, checks, verdicts):
 def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None,
           threads=min(2, os.cpu_count() or 1)):
     """Run the checks on ``submission`` and return Gradescope's results dictionary."""
-    submission = Path(submission).resolve()
+    submission = locate_submission(assignment, Path(submission).resolve())
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     limits = assignment.sandbox_limits()

@@ -58,3 +58,12 @@ def test_unknown_assignment_is_a_clear_error():
     completed = run_cli("check", "cs999-hw1", ".")
     assert completed.returncode == 2
     assert "unknown assignment 'cs999-hw1'" in completed.stderr and "cs446-hw2" in completed.stderr
+
+
+def test_files_wrapped_in_one_folder_are_found(tmp_path):
+    nested = tmp_path / "my_hw2" / "code"
+    nested.mkdir(parents=True)
+    shutil.copy(CORPUS / "cs446_hw2" / "correct_functional" / "hw2_ResNet.py", nested)
+    out = tmp_path / "results.json"
+    assert run_cli("run", "cs446-hw2", tmp_path, "-o", out).returncode == 0
+    assert json.loads(out.read_text())["score"] == 13.5

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench templates data clean
+.PHONY: install demo test bench templates data autograders bundles clean
 
 install: $(STAMP)
 
@@ -38,6 +38,13 @@ templates: $(STAMP)
 
 data: $(STAMP)
 	@echo "cs446-hw2 needs no prepared data (it uses scikit-learn's bundled digits)."
+
+# Gradescope autograder zips and student zips of every assignment, into dist/.
+autograders: $(STAMP)
+	$(PY) -m grader build all -o dist
+
+bundles: $(STAMP)
+	$(PY) -m grader bundle all -o dist
 
 clean:
 	rm -rf build dist

@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,list,report,templates} ...``."""
+"""Command line: ``python -m grader {run,check,list,report,templates,build,bundle} ...``."""
 import argparse
 import json
 import sys
@@ -94,6 +94,27 @@ def cmd_templates(args):
     return 1 if (args.check and changed) else 0
 
 
+def _selected(names):
+    known = assignments.all_assignments()
+    return list(known.values()) if names == ["all"] else [assignments.get(name) for name in names]
+
+
+def cmd_build(args):
+    from grader.engine.packaging import build_autograder
+
+    for assignment in _selected(args.assignments):
+        print(f"wrote {build_autograder(assignment, args.output)}")
+    return 0
+
+
+def cmd_bundle(args):
+    from grader.engine.packaging import build_bundle
+
+    for assignment in _selected(args.assignments):
+        print(f"wrote {build_bundle(assignment, args.output)}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Autograder for ML homework.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +140,16 @@ def main(argv=None):
     templates = sub.add_parser("templates", help="generate student templates from the reference")
     templates.add_argument("--check", action="store_true", help="only report templates that are out of date")
     templates.set_defaults(func=cmd_templates)
+
+    build = sub.add_parser("build", help="write ASSIGNMENT-autograder.zip for Gradescope")
+    build.add_argument("assignments", nargs="+", help="assignment ids, or: all")
+    build.add_argument("-o", "--output", default="dist")
+    build.set_defaults(func=cmd_build)
+
+    bundle = sub.add_parser("bundle", help="write ASSIGNMENT-student.zip (templates and the self-check)")
+    bundle.add_argument("assignments", nargs="+", help="assignment ids, or: all")
+    bundle.add_argument("-o", "--output", default="dist")
+    bundle.set_defaults(func=cmd_bundle)
 
     args = parser.parse_args(argv)
     try:

@@ -254,7 +254,9 @@ class Sandbox:
         folder = Path(tempfile.mkdtemp(dir=self.staging))
         copy = folder / "submission"
         # symlinks=True: a link is copied as a link, so root never reads a target for the student.
-        shutil.copytree(submission, copy, symlinks=True)
+        # _checker is the engine inside a student bundle: no part of the submission.
+        shutil.copytree(submission, copy, symlinks=True,
+                        ignore=shutil.ignore_patterns("__pycache__", ".git", "_checker", ".ipynb_checkpoints"))
         size = sum(p.stat().st_size for p in copy.rglob("*") if p.is_file() and not p.is_symlink())
         if size > self.limits.submission_mb << 20:
             shutil.rmtree(folder)

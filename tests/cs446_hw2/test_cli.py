@@ -48,6 +48,7 @@ def test_list_and_report(tmp_path):
     assert "cs446-hw2" in listed.stdout and "3a" in listed.stdout and "3b" in listed.stdout
     out = tmp_path / "wrong.json"
     run_cli("run", "cs446-hw2", CORPUS / "cs446_hw2" / "wrong_resnet_avgpool", "-o", out)
+    validate_results(json.loads(out.read_text()))
     report = run_cli("report", out)
     assert report.returncode == 0
     row = next(line for line in report.stdout.splitlines() if line.startswith("wrong"))
@@ -66,4 +67,6 @@ def test_files_wrapped_in_one_folder_are_found(tmp_path):
     shutil.copy(CORPUS / "cs446_hw2" / "correct_functional" / "hw2_ResNet.py", nested)
     out = tmp_path / "results.json"
     assert run_cli("run", "cs446-hw2", tmp_path, "-o", out).returncode == 0
-    assert json.loads(out.read_text())["score"] == 13.5
+    results = json.loads(out.read_text())
+    validate_results(results)
+    assert results["score"] == 13.5

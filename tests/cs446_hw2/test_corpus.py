@@ -1,4 +1,5 @@
 """Correct solutions written differently get full marks; each realistic mistake loses points where it should."""
+import dataclasses
 import tomllib
 
 import pytest
@@ -66,3 +67,13 @@ def test_public_checks_run_without_the_reference(cs446):
     assert {t["visibility"] for t in results["tests"]} == {"visible"}
     assert len(results["tests"]) == sum(info.public for info, _ in cs446.assignment.checks)
     assert failed_checks(results) == set()
+
+
+def test_hidden_visibility_comes_from_the_assignment_config(cs446):
+    configured = dataclasses.replace(cs446.assignment, hidden_visibility="after_due_date")
+    results = grade(configured, CORPUS / "cs446_hw2" / "correct_functional", sandbox=cs446.sandbox,
+                    reference=cs446.reference)
+    validate_results(results)
+    hidden = {info.title for info, _ in configured.checks if not info.public}
+    assert {t["visibility"] for t in results["tests"] if t["name"] in hidden} == {"after_due_date"}
+    assert {t["visibility"] for t in results["tests"] if t["name"] not in hidden} == {"visible"}

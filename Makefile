@@ -18,7 +18,7 @@ DEMO_WRONG := tests/corpus/cs446_hw2/wrong_block_no_skip
 
 # Grade the bundled example submissions of cs446-hw2 (the reference and a realistic mistake),
 # print their scores, then show what the student with the mistake sees from the self-check.
-demo: $(STAMP)
+demo: $(STAMP) data
 	@mkdir -p build/demo
 	$(PY) -m grader run cs446-hw2 reference/cs446_hw2 -o build/demo/reference.json
 	$(PY) -m grader run cs446-hw2 $(DEMO_WRONG) -o build/demo/wrong_block_no_skip.json
@@ -27,23 +27,24 @@ demo: $(STAMP)
 	@echo; echo "== Self-check of the wrong submission (student view; exits 1 because a check fails)"
 	-$(PY) -m grader check cs446-hw2 $(DEMO_WRONG)
 
-test: $(STAMP)
+test: $(STAMP) data
 	$(PY) -m pytest -q tests
 
-bench: $(STAMP)
+bench: $(STAMP) data
 	$(PY) tests/bench.py
 
 templates: $(STAMP)
 	$(PY) -m grader templates
 
+# Deterministic data sets built from packages (nothing is downloaded); see data/README.md.
 data: $(STAMP)
-	@echo "cs446-hw2 needs no prepared data (it uses scikit-learn's bundled digits)."
+	$(PY) -m grader data all
 
 # Gradescope autograder zips and student zips of every assignment, into dist/.
-autograders: $(STAMP)
+autograders: $(STAMP) data
 	$(PY) -m grader build all -o dist
 
-bundles: $(STAMP)
+bundles: $(STAMP) data
 	$(PY) -m grader bundle all -o dist
 
 clean:

@@ -62,13 +62,15 @@ def cmd_list(args):
     for assignment in assignments.all_assignments().values():
         questions = {}
         for info, _ in assignment.checks:
-            q = questions.setdefault(info.question, [0, 0.0, 0.0])
+            q = questions.setdefault(info.question, [0, 0.0, 0.0, 0.0])
             q[0] += 1
             q[1 if info.public else 2] += info.points
-        for question, (count, public, hidden) in questions.items():
-            rows.append([assignment.id, question, count, f"{public:g}", f"{hidden:g}", ", ".join(assignment.files)])
+            q[3] += info.penalty
+        for question, (count, public, hidden, penalty) in questions.items():
+            rows.append([assignment.id, question, count, f"{public:g}", f"{hidden:g}",
+                         f"-{penalty:g}" if penalty else "", ", ".join(assignment.files)])
     print(tabulate(rows, headers=["assignment", "question", "checks", "public points", "hidden points",
-                                  "submitted files"], tablefmt="simple"))
+                                  "rule penalties", "submitted files"], tablefmt="simple"))
     return 0
 
 
@@ -115,6 +117,16 @@ def cmd_bundle(args):
     return 0
 
 
+def cmd_data(args):
+    for assignment in _selected(args.assignments):
+        builder = assignment.data_builder()
+        if builder is None:
+            print(f"{assignment.id}: no data to build")
+            continue
+        print(f"{assignment.id}: {builder.build(assignment.data_dir)}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Autograder for ML homework.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +162,10 @@ def main(argv=None):
     bundle.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     bundle.add_argument("-o", "--output", default="dist")
     bundle.set_defaults(func=cmd_bundle)
+
+    data = sub.add_parser("data", help="build the data sets an assignment needs into data/<id>/")
+    data.add_argument("assignments", nargs="+", help="assignment ids, or: all")
+    data.set_defaults(func=cmd_data)
 
     args = parser.parse_args(argv)
     try:

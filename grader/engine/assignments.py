@@ -32,6 +32,8 @@ class Assignment:
     handout: str = ""
     hidden_visibility: str = "after_published"
     limits: dict = field(default_factory=dict)
+    provided: list = field(default_factory=list)  # course files the grader supplies (students' copies are replaced)
+    reference_only: list = field(default_factory=list)  # reference files that never reach templates or students
 
     @property
     def modules(self):
@@ -69,16 +71,37 @@ class Assignment:
         return limits_from_config(self.limits)
 
     def load_reference(self):
-        """The reference modules as a namespace (``ref.hw2_ResNet.Block``); trusted code only."""
+        """The reference modules as a namespace (``ref.hw2_ResNet.Block``); trusted code only.
+
+        The reference folder is on sys.path only while its modules load, and its sibling modules
+        (a provided ``utils``, say) are then taken out of sys.modules, so two assignments' ``utils``
+        never meet.
+        """
         namespace = types.SimpleNamespace()
-        for name in self.modules:
-            path = self.reference_dir / f"{name}.py"
-            spec = importlib.util.spec_from_file_location(f"_reference_{self.folder}_{name}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module  # dataclasses and pickling look modules up here
-            spec.loader.exec_module(module)
-            setattr(namespace, name, module)
+        folder = str(self.reference_dir)
+        before = set(sys.modules)
+        sys.path.insert(0, folder)
+        try:
+            for name in self.modules + [Path(f).stem for f in self.provided if f.endswith(".py")]:
+                path = self.reference_dir / f"{name}.py"
+                spec = importlib.util.spec_from_file_location(f"_reference_{self.folder}_{name}", path)
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[spec.name] = module  # dataclasses and pickling look modules up here
+                spec.loader.exec_module(module)
+                setattr(namespace, name, module)
+        finally:
+            sys.path.remove(folder)
+            for name in set(sys.modules) - before:
+                if not name.startswith("_reference_") and \
+                        str(getattr(sys.modules[name], "__file__", "")).startswith(folder):
+                    del sys.modules[name]
         return namespace
+
+    def data_builder(self):
+        """The assignment's ``data.py`` module (with ``build(target)``), or None."""
+        if (ASSIGNMENTS_DIR / self.folder / "data.py").exists():
+            return importlib.import_module(f"grader.assignments.{self.folder}.data")
+        return None
 
 
 def _load(folder: Path) -> Assignment:
@@ -95,9 +118,14 @@ def _load(folder: Path) -> Assignment:
     visibility = config.get("hidden_visibility", "after_published")
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{path}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
+    unknown = set(config) - {"id", "title", "files", "handout", "hidden_visibility", "limits", "provided",
+                             "reference_only"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
     return Assignment(id=config["id"], folder=folder.name, title=config["title"], files=list(config["files"]),
                       handout=config.get("handout", ""), hidden_visibility=visibility,
-                      limits=config.get("limits", {}))
+                      limits=config.get("limits", {}), provided=list(config.get("provided", [])),
+                      reference_only=list(config.get("reference_only", [])))
 
 
 def all_assignments() -> dict:

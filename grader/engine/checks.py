@@ -31,13 +31,22 @@ class CheckInfo:
     title: str
     name: str
     number: str = ""
+    penalty: float = 0.0
 
 
-def check(question: str, points: float, public: bool = False):
-    """Mark a function as a check of ``question`` worth ``points``; its docstring is its title."""
+def check(question: str, points: float, public: bool = False, number: str = "", penalty: float = 0):
+    """Mark a function as a check of ``question`` worth ``points``; its docstring is its title.
+
+    Checks are numbered "<question>.1", "<question>.2", ... in definition order unless ``number``
+    is given (for a rule that belongs to a whole part, say "3.1.0"). A rule (use only these imports,
+    write the density yourself) earns nothing when kept: give it ``points=0`` and a ``penalty`` that a
+    violation deducts."""
+    if penalty and points:
+        raise ValueError("a check either earns points or deducts a penalty, not both")
+
     def mark(func):
         title = (func.__doc__ or func.__name__).strip().splitlines()[0]
-        func.__check__ = CheckInfo(question, float(points), public, title, func.__name__)
+        func.__check__ = CheckInfo(question, float(points), public, title, func.__name__, number, float(penalty))
         return func
     return mark
 
@@ -48,8 +57,9 @@ def collect(module):
     for func in vars(module).values():
         info = getattr(func, "__check__", None)
         if isinstance(info, CheckInfo) and isinstance(func, types.FunctionType):
-            counters[info.question] = counters.get(info.question, 0) + 1
-            number = f"{info.question}.{counters[info.question]}"
+            if not info.number:
+                counters[info.question] = counters.get(info.question, 0) + 1
+            number = info.number or f"{info.question}.{counters[info.question]}"
             found.append((CheckInfo(**{**info.__dict__, "number": number}), func))
     return found
 
@@ -78,6 +88,20 @@ class Context:
 
     def randint(self, low, high, size=()):
         return torch.randint(low, high, size, generator=self.rng)
+
+    def np_random(self):
+        """A numpy generator on this check's stream (for numpy assignments)."""
+        import numpy as np
+
+        return np.random.default_rng(self.seed)
+
+    def source(self, filename) -> str:
+        """The text of a submitted file, read (never imported) in the grading process."""
+        return self._session.source(filename)
+
+    @property
+    def data_dir(self):
+        return self._session.assignment.data_dir
 
     def call(self, probe, *args, doing=None, timeout=None, **kwargs):
         """Run ``probe`` on the submission inside this check's worker; returns plain data."""

@@ -24,6 +24,9 @@ from grader.engine.checks import Context, run_check
 from grader.engine.sandbox import Sandbox, SubmissionError
 
 
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
 class Session:
     """One submission being graded: where it is, its reference, its seed, its time budget."""
 
@@ -33,6 +36,15 @@ class Session:
         self.deadline = time.monotonic() + budget
         self.blocked = missing_files_message(assignment, submission)
 
+    def source(self, filename):
+        """A submitted file's text (at most MAX_SOURCE_BYTES), for checks that read code instead of running it."""
+        path = self.submission / filename
+        if self.blocked:
+            raise SubmissionError(self.blocked)
+        if path.is_symlink() or not path.is_file():
+            raise SubmissionError(f"The submission has no readable file {filename!r}.")
+        return path.read_bytes()[:MAX_SOURCE_BYTES].decode("utf-8", "replace")
+
     def spawn_worker(self):
         if self.blocked:
             raise SubmissionError(self.blocked)
@@ -40,7 +52,8 @@ class Session:
             raise SubmissionError("Not run: earlier checks used up this submission's time budget "
                                   "(look for code that hangs or is very slow).")
         try:
-            return self.sandbox.spawn(self.submission, self.assignment.modules)
+            provided = {name: self.assignment.reference_dir / name for name in self.assignment.provided}
+            return self.sandbox.spawn(self.submission, self.assignment.modules, provided=provided)
         except SubmissionError as exc:
             # Importing is deterministic enough: a module that failed once fails every check the same way.
             self.blocked = str(exc)
@@ -93,6 +106,8 @@ def _test_case(assignment, checks, verdicts):
             if message is not None:
                 self.fail(message)
         method.__doc__ = info.title
+        if info.penalty and message is not None:
+            method.__score__ = -info.penalty  # read by gradescope-utils: a broken rule deducts
         method = weight(info.points)(number(info.number)(visibility(
             "visible" if info.public else assignment.hidden_visibility)(method)))
         attributes[f"test_{index:04d}_{info.name}"] = method
@@ -123,6 +138,7 @@ def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None,
             sandbox.close()
     results = json.loads(stream.getvalue())
     results["execution_time"] = round(time.monotonic() - started, 2)
+    results["score"] = max(0.0, results["score"])  # penalties never take a submission below zero
     results["output"] = summary_line(results, checks)
     results["extra_data"] = {"assignment": assignment.id, "seed": seed, "public_only": public_only}
     return results
@@ -172,7 +188,8 @@ def self_check_report(results) -> str:
 
 
 def question_of(test):
-    return test.get("number", "?").split(".")[0]
+    """The handout's question of a test: its number without the last part ("3.1.1.2" -> "3.1.1")."""
+    return test.get("number", "?").rsplit(".", 1)[0]
 
 
 def score_table(named_results) -> str:

@@ -250,7 +250,7 @@ class Sandbox:
         self._log.seek(0)
         return self._log.read()[-2000:].decode("utf-8", "replace")
 
-    def _stage(self, submission: Path):
+    def _stage(self, submission: Path, provided):
         folder = Path(tempfile.mkdtemp(dir=self.staging))
         copy = folder / "submission"
         # symlinks=True: a link is copied as a link, so root never reads a target for the student.
@@ -262,6 +262,13 @@ class Sandbox:
             shutil.rmtree(folder)
             raise SubmissionError(f"The submission is {size >> 20} MB; at most {self.limits.submission_mb} MB "
                                   "is accepted.")
+        for name, source in provided.items():
+            target = copy / name
+            if target.is_dir() and not target.is_symlink():
+                shutil.rmtree(target)
+            elif target.is_symlink() or target.exists():
+                target.unlink()  # the course's own copy replaces whatever the student sent
+            shutil.copyfile(source, target)
         (folder / "home").mkdir()
         if self.user is not None:
             for path in [folder, *folder.rglob("*")]:
@@ -269,9 +276,10 @@ class Sandbox:
         folder.chmod(0o700)
         return folder
 
-    def spawn(self, submission: Path, modules) -> Worker:
-        """A worker with ``modules`` of ``submission`` imported; raises SubmissionError if that fails."""
-        folder = self._stage(Path(submission))
+    def spawn(self, submission: Path, modules, provided=None) -> Worker:
+        """A worker with ``modules`` of ``submission`` imported; raises SubmissionError if that fails.
+        ``provided`` ({name: path}) are course files placed beside the submission, replacing any the student sent."""
+        folder = self._stage(Path(submission), provided or {})
         home = str(folder / "home")
         request = {"op": "spawn", "folder": str(folder / "submission"), "modules": list(modules),
                    "limits": self.limits.for_worker(),

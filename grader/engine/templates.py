@@ -67,7 +67,7 @@ def template_files(assignment):
     files = {}
     for path in sorted(assignment.reference_dir.rglob("*")):
         relative = path.relative_to(assignment.reference_dir)
-        if path.is_dir() or SKIPPED & set(relative.parts):
+        if path.is_dir() or SKIPPED & set(relative.parts) or str(relative) in assignment.reference_only:
             continue
         if path.suffix == ".py":
             files[relative] = strip_solutions(path.read_text(), str(path)).encode()

@@ -50,6 +50,31 @@ def run_cli(*args, timeout=600):
                           text=True, timeout=timeout)
 
 
+def grade_hostile(assignment_id, source_folder, tmp_path, *extra):
+    """Grade a hostile submission through the command line. Its ``__REFERENCE__`` and ``__RESULTS__``
+    placeholders become the real paths, as an attacker who guessed them would write them.
+    Returns (results, wall seconds)."""
+    import shutil
+    import time
+
+    assignment = assignments.get(assignment_id)
+    submission = tmp_path / "submission"
+    shutil.copytree(source_folder, submission)
+    results_path = tmp_path / "out" / "results.json"
+    results_path.parent.mkdir()
+    for source in submission.glob("*.py"):
+        source.write_text(source.read_text()
+                          .replace("__REFERENCE__", str(assignment.reference_dir / assignment.files[0]))
+                          .replace("__RESULTS__", str(results_path)))
+    started = time.monotonic()
+    completed = run_cli("run", assignment_id, submission, "-o", results_path, *extra)
+    elapsed = time.monotonic() - started
+    assert completed.returncode == 0, completed.stderr
+    results = json.loads(results_path.read_text())
+    validate_results(results)
+    return results, elapsed
+
+
 class Grader:
     """Grades many submissions of one assignment with a shared sandbox and reference."""
 

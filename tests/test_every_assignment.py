@@ -24,7 +24,7 @@ def test_reference_gets_full_marks(tmp_path, assignment):
     a = assignments.get(assignment)
     results, completed = graded(tmp_path, assignment, a.reference_dir)
     assert results["score"] == sum(info.points for info, _ in a.checks) > 0
-    assert all(t["number"].split(".")[0] in {i.question for i, _ in a.checks} for t in results["tests"])
+    assert all(t["number"].rsplit(".", 1)[0] in {i.question for i, _ in a.checks} for t in results["tests"])
     assert str(results["extra_data"]["seed"]) in completed.stdout
     public = {info.title: info.public for info, _ in a.checks}
     for test in results["tests"]:

@@ -20,8 +20,9 @@ ALL = sorted(assignments.all_assignments())
 
 
 def solution_lines(assignment):
-    """Every substantial line inside a solution block of the assignment's reference files."""
-    lines = set()
+    """Every substantial line inside a solution block of the reference that is not also given
+    code outside the blocks (a call the starter code makes anyway is no secret)."""
+    hidden, given = set(), set()
     for path in assignment.reference_dir.rglob("*.py"):
         inside = False
         for line in path.read_text().splitlines():
@@ -29,9 +30,9 @@ def solution_lines(assignment):
                 inside = True
             elif END.match(line):
                 inside = False
-            elif inside and len(line.strip()) >= 12 and not line.strip().startswith("#"):
-                lines.add(line.strip())
-    return lines
+            elif len(line.strip()) >= 12 and not line.strip().startswith("#"):
+                (hidden if inside else given).add(line.strip())
+    return hidden - given
 
 
 @pytest.fixture(scope="module")

@@ -1,32 +1,18 @@
 """Hostile submissions, graded through the real command line: each is contained and costs only its own points."""
 import json
-import shutil
 import time
 
 import pytest
 
-from conftest import AS_ROOT, CORPUS, REPO, run_cli, sandbox_processes, validate_results
+from conftest import AS_ROOT, CORPUS, sandbox_processes
+from conftest import grade_hostile as grade_hostile_submission
 
 HOSTILE = CORPUS / "cs446_hw2_hostile"
-REFERENCE_FILE = REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py"
 FULL = 13.5
 
 
 def grade_hostile(case, tmp_path, *extra):
-    submission = tmp_path / "submission"
-    shutil.copytree(HOSTILE / case, submission)
-    results_path = tmp_path / "out" / "results.json"
-    results_path.parent.mkdir()
-    source = submission / "hw2_ResNet.py"
-    source.write_text(source.read_text().replace("__REFERENCE__", str(REFERENCE_FILE))
-                      .replace("__RESULTS__", str(results_path)))
-    started = time.monotonic()
-    completed = run_cli("run", "cs446-hw2", submission, "-o", results_path, *extra)
-    elapsed = time.monotonic() - started
-    assert completed.returncode == 0, completed.stderr
-    results = json.loads(results_path.read_text())
-    validate_results(results)
-    return results, elapsed
+    return grade_hostile_submission("cs446-hw2", HOSTILE / case, tmp_path, *extra)
 
 
 def messages(results):

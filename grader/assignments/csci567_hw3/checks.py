@@ -207,12 +207,16 @@ def backward_pass_arguments(ctx):
                                                                        "the gradient returned by loss"),
                 "nonlinear1": (values["a1"], answers["L2"], "a1", "the gradient returned by L2"),
                 "L1": (values["x"], answers["nonlinear1"], "x", "the gradient returned by nonlinear1")}
+    known = {**values, **{f"the gradient returned by {name}": answer for name, answer in answers.items()}}
     for call in calls:
         X, grad, x_name, grad_name = expected[call["module"]]
-        expect_close(f"first argument of model[{call['module']!r}].backward (should be {x_name})", X, call["X"],
-                     atol=0, rtol=0)
-        expect_close(f"second argument of model[{call['module']!r}].backward (should be {grad_name})", grad,
-                     call["grad"], atol=0, rtol=0)
+        for position, wanted, wanted_name, found in (("first", X, x_name, call["X"]),
+                                                      ("second", grad, grad_name, call["grad"])):
+            if found.shape != wanted.shape or not np.array_equal(found, wanted):
+                got = next((name for name, value in known.items()
+                            if value.shape == found.shape and np.array_equal(value, found)), "something else")
+                raise CheckFailed(f"model[{call['module']!r}].backward received {got} as its {position} argument; "
+                                  f"it should receive {wanted_name}.")
 
 
 # -------------------------------------------------------------------------------------- 3.1.5

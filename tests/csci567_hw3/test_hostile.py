@@ -1,0 +1,30 @@
+"""Hostile csci567-hw3 submissions: contained, and graded for what they really do."""
+import pytest
+
+from conftest import AS_ROOT, CORPUS, grade_hostile
+
+HOSTILE = CORPUS / "csci567_hw3_hostile"
+
+
+def test_monkeypatching_numpy_changes_nothing(tmp_path):
+    results, _ = grade_hostile("csci567-hw3", HOSTILE / "monkeypatch", tmp_path)
+    lost = {t["number"] for t in results["tests"] if t["status"] != "passed"}
+    # np.random.normal returns zeros: the initialisation check sees it; the mean-instead-of-sum db too.
+    assert {"3.1.1.1", "3.1.1.3", "3.1.1.5"} <= lost
+    assert "3.1.3.2" not in lost  # SGD is judged on its own
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="file protection needs a separate sandbox user (run as root)")
+def test_cannot_read_the_reference(tmp_path):
+    results, _ = grade_hostile("csci567-hw3", HOSTILE / "read_reference", tmp_path)
+    assert results["score"] == 0
+
+
+def test_sys_exit_at_import(tmp_path):
+    results, _ = grade_hostile("csci567-hw3", HOSTILE / "sys_exit", tmp_path)
+    assert results["score"] == 0 and "exit" in results["tests"][1]["output"]
+
+
+def test_the_course_utils_replace_the_students_own(tmp_path):
+    results, _ = grade_hostile("csci567-hw3", HOSTILE / "own_utils", tmp_path)
+    assert results["score"] == 17  # a correct solution, graded with the course's utils.py

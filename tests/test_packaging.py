@@ -1,7 +1,6 @@
 """The Gradescope autograder zip and the student zip of every assignment."""
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys

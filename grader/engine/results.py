@@ -101,7 +101,7 @@ def _run_checks(session, checks, threads):
 def _test_case(assignment, checks, verdicts):
     """A unittest.TestCase with one gradescope-utils-decorated method per check, reporting its verdict."""
     attributes = {}
-    for index, ((info, _), message) in enumerate(zip(checks, verdicts)):
+    for index, ((info, _), message) in enumerate(zip(checks, verdicts, strict=True)):
         def method(self, message=message):
             if message is not None:
                 self.fail(message)
@@ -114,10 +114,10 @@ def _test_case(assignment, checks, verdicts):
     return type(f"Checks_{assignment.folder}", (unittest.TestCase,), attributes)
 
 
-def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None,
-          threads=min(2, os.cpu_count() or 1)):
+def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None, threads=None):
     """Run the checks on ``submission`` and return Gradescope's results dictionary."""
     submission = locate_submission(assignment, Path(submission).resolve())
+    threads = threads or min(2, os.cpu_count() or 1)
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     limits = assignment.sandbox_limits()

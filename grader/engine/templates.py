@@ -14,7 +14,6 @@ becomes, in the template,
 Every other file of the reference folder is copied unchanged.
 """
 import re
-from pathlib import Path
 
 from grader.engine import assignments
 

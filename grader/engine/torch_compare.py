@@ -38,7 +38,7 @@ def match_layers(what, expected, found):
         raise CheckFailed(
             f"{what}: the layers with parameters run in the order {', '.join(found_kinds) or '(none)'}; "
             f"the handout's order is {', '.join(expected_kinds)}.")
-    for name, ref, stu in zip(layer_names(found), expected, found):
+    for name, ref, stu in zip(layer_names(found), expected, found, strict=True):
         extra = sorted(set(stu["tensors"]) - set(ref["tensors"]))
         missing = sorted(set(ref["tensors"]) - set(stu["tensors"]))
         if extra or missing:
@@ -84,7 +84,7 @@ def _close(a, b):
 def locate_divergence(names, expected_inputs, found_inputs):
     """Say between which layers the two computations part ways, judged by each layer's input."""
     previous = None
-    for name, expected, found in zip(names, expected_inputs, found_inputs):
+    for name, expected, found in zip(names, expected_inputs, found_inputs, strict=True):
         if not _close(expected, found):
             since = f"the output of {previous}" if previous else "the start of forward"
             return (f"The input of {name} already differs, so the difference arises between {since} "
@@ -120,10 +120,15 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
 
     mode = "training" if train else "evaluation"
     names = layer_names(found_layers)
+    # The worker's lists must cover every layer: a short list must fail, never skip comparisons.
+    for key in ("layer_inputs", "buffers_after") + (("grads",) if gradients else ()):
+        if len(found.get(key) or []) != len(expected[key]):
+            raise CheckFailed(f"{what}: your model reported {key.replace('_', ' ')} for "
+                              f"{len(found.get(key) or [])} layers; it has {len(expected[key])} layers with parameters.")
     expect_close(f"{what}: output in {mode} mode", expected["output"], found["output"], **OUTPUT_TOL,
                  hint=locate_divergence(names, expected["layer_inputs"], found["layer_inputs"]))
     if train:
-        for name, ref, stu in zip(names, expected["buffers_after"], found["buffers_after"]):
+        for name, ref, stu in zip(names, expected["buffers_after"], found["buffers_after"], strict=True):
             for tensor, value in ref.items():
                 if value.is_floating_point():
                     expect_close(f"{what}: {tensor} of {name} after one training-mode pass",
@@ -131,7 +136,7 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     if gradients:
         expect_close(f"{what}: gradient with respect to the input", expected["input_grad"],
                      found["input_grad"], **GRADIENT_TOL)
-        for name, ref, stu in zip(names, expected["grads"], found["grads"]):
+        for name, ref, stu in zip(names, expected["grads"], found["grads"], strict=True):
             for tensor, value in ref.items():
                 expect_close(f"{what}: gradient with respect to the {tensor} of {name}", value,
                              stu.get(tensor), **GRADIENT_TOL,

@@ -120,7 +120,7 @@ def assign(layers, values):
     if len(values) != len(layers):
         raise ValueError(f"expected values for {len(layers)} layers, got {len(values)}")
     with torch.no_grad():
-        for module, tensors in zip(layers, values):
+        for module, tensors in zip(layers, values, strict=True):
             params, buffers = _own_tensors(module)
             own = {**params, **buffers}
             for name, value in tensors.items():

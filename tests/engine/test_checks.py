@@ -36,7 +36,7 @@ def test_public_checks_cannot_reach_the_reference():
     info = CheckInfo("3a", 1.0, True, "t", "t")
     ctx = Context(types.SimpleNamespace(reference=object()), info, run_seed=1)
     with pytest.raises(RuntimeError, match="may not use the reference"):
-        ctx.reference
+        _ = ctx.reference
 
 
 @pytest.mark.parametrize("assignment", sorted(assignments.all_assignments()))

@@ -78,34 +78,33 @@ def linear_backward_toy(ctx):
     expect_close("the returned dLoss/dX", np.array([[-0.5, 2.0], [-0.5, 2.0]]), found["dX"], **TOL)
 
 
+def _linear_cases(ctx, count=3):
+    """Random (X, W, b) of random shapes, each with a reference layer holding W and b."""
+    rng = ctx.np_random()
+    for _ in range(count):
+        n, d_in, d_out = _shape(rng, 1), _shape(rng), _shape(rng)
+        X, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=(1, d_out))
+        layer = ctx.reference.neural_networks.linear_layer(d_in, d_out)
+        layer.params["W"], layer.params["b"] = W, b
+        yield rng, X, W, b, layer, f"linear_layer({d_in}, {d_out})"
+
+
 @check("3.1.1", points=1)
 def linear_forward_matches(ctx):
     """linear_layer.forward matches the specification on random shapes and values"""
-    rng = ctx.np_random()
-    ref = ctx.reference.neural_networks
-    for _ in range(3):
-        n, d_in, d_out = _shape(rng, 1), _shape(rng), _shape(rng)
-        X, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=(1, d_out))
-        layer = ref.linear_layer(d_in, d_out)
-        layer.params["W"], layer.params["b"] = W, b
-        found = ctx.call("linear_forward", W, b, X, doing=f"running linear_layer({d_in}, {d_out}).forward")
-        expect_close(f"linear_layer({d_in}, {d_out}).forward on X of shape {X.shape}", layer.forward(X), found, **TOL)
+    for _, X, W, b, layer, name in _linear_cases(ctx):
+        found = ctx.call("linear_forward", W, b, X, doing=f"running {name}.forward")
+        expect_close(f"{name}.forward on X of shape {X.shape}", layer.forward(X), found, **TOL)
 
 
 @check("3.1.1", points=2)
 def linear_backward_matches(ctx):
     """linear_layer.backward: dLoss/dW, dLoss/db and the returned dLoss/dX match, on random shapes"""
-    rng = ctx.np_random()
-    ref = ctx.reference.neural_networks
-    for _ in range(3):
-        n, d_in, d_out = _shape(rng, 1), _shape(rng), _shape(rng)
-        X, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=(1, d_out))
-        grad = rng.normal(size=(n, d_out))
-        layer = ref.linear_layer(d_in, d_out)
-        layer.params["W"], layer.params["b"] = W, b
+    for rng, X, W, b, layer, name in _linear_cases(ctx):
+        grad = rng.normal(size=(X.shape[0], W.shape[1]))
         dX = layer.backward(X, grad)
-        found = ctx.call("linear_backward", W, b, X, grad, doing=f"running linear_layer({d_in}, {d_out}).backward")
-        what = f"linear_layer({d_in}, {d_out}).backward with X {X.shape}"
+        found = ctx.call("linear_backward", W, b, X, grad, doing=f"running {name}.backward")
+        what = f"{name}.backward with X {X.shape}"
         expect_close(f"{what}: gradient['W']", layer.gradient["W"], found["W"], **TOL)
         expect_close(f"{what}: gradient['b']", layer.gradient["b"], found["b"], **TOL)
         expect_close(f"{what}: the returned gradient for X", dX, found["dX"], **TOL)

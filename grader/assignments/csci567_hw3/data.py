@@ -24,7 +24,7 @@ def build(target: Path) -> str:
     y = digits.target.astype(int)
     order = np.random.default_rng(0).permutation(len(y))
     cut = np.cumsum(list(SPLITS.values()))
-    parts = dict(zip(["train", "valid", "test"], np.split(order, cut)))
+    parts = dict(zip(["train", "valid", "test"], np.split(order, cut), strict=True))
     target.mkdir(parents=True, exist_ok=True)
     payload = {name: [X[idx].tolist(), y[idx].tolist()] for name, idx in parts.items()}
     (target / FILE).write_text(json.dumps(payload, separators=(",", ":")))

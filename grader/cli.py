@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,list,report,templates,build,bundle} ...``."""
+"""Command line: ``python -m grader {run,check,grade-all,list,report,templates,build,bundle,data} ...``."""
 import argparse
 import json
 import sys
@@ -20,16 +20,6 @@ def _grade(assignment, submission, **kwargs):
         return grade(assignment, submission, sandbox=sandbox, **kwargs)
 
 
-def _failed_run(assignment, error: str):
-    """A valid results.json for a run the grader itself could not complete."""
-    total = sum(info.points for info, _ in assignment.checks) if assignment else 0
-    return {"score": 0.0, "execution_time": 0.0, "output": "The autograder could not grade this submission; "
-            "the course staff have the details. Please contact them.",
-            "tests": [{"name": "Grading could not run", "number": "0", "score": 0.0, "max_score": total,
-                       "status": "failed", "visibility": "visible", "output": error[-4000:]}],
-            "extra_data": {"grader_error": error[-4000:]}}
-
-
 def cmd_run(args):
     assignment = None
     try:
@@ -38,7 +28,9 @@ def cmd_run(args):
     except Exception:
         error = traceback.format_exc()
         print(error, file=sys.stderr)
-        results = _failed_run(assignment, error)
+        from grader.engine.results import failed_results
+
+        results = failed_results(assignment, error)
     from grader.engine.results import score_table, write_results
 
     write_results(results, args.output)
@@ -117,6 +109,27 @@ def cmd_bundle(args):
     return 0
 
 
+def cmd_grade_all(args):
+    from grader.engine.batch import grade_all, write_reports, collect
+
+    assignment = assignments.get(args.assignment)
+    try:
+        graded, skipped, submissions = grade_all(assignment, args.submissions, args.output, jobs=args.jobs,
+                                                 force=args.force, seed=args.seed)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"graded {graded}, skipped {skipped} already graded (--force regrades them)")
+    print(write_reports(assignment, args.output, collect(args.output, submissions)))
+    from grader.engine.similarity import report
+
+    pairs = report(assignment, submissions, Path(args.output) / "similarity.txt")
+    print(f"\nsimilarity: {len(pairs)} pairs share 30% or more of their code (see similarity.txt)")
+    print(f"written to {args.output}: one folder per student with results.json, grades.csv, summary.txt, "
+          "histogram.png, similarity.txt")
+    return 0
+
+
 def cmd_data(args):
     for assignment in _selected(args.assignments):
         builder = assignment.data_builder()
@@ -162,6 +175,15 @@ def main(argv=None):
     bundle.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     bundle.add_argument("-o", "--output", default="dist")
     bundle.set_defaults(func=cmd_bundle)
+
+    batch = sub.add_parser("grade-all", help="grade a whole class (Gradescope export or a folder of folders)")
+    batch.add_argument("assignment")
+    batch.add_argument("submissions")
+    batch.add_argument("-o", "--output", required=True)
+    batch.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of cores)")
+    batch.add_argument("--force", action="store_true", help="regrade submissions that already have results")
+    batch.add_argument("--seed", type=int, help="one seed for every submission (default: a fresh one each)")
+    batch.set_defaults(func=cmd_grade_all)
 
     data = sub.add_parser("data", help="build the data sets an assignment needs into data/<id>/")
     data.add_argument("assignments", nargs="+", help="assignment ids, or: all")

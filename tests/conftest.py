@@ -19,15 +19,18 @@ AS_ROOT = os.geteuid() == 0
 
 
 def sandbox_processes():
-    """Processes still running as the sandbox user (nobody), on this whole machine."""
+    """Processes still running as a sandbox user (nobody, or a spare uid of a concurrent job)."""
+    from grader.engine.sandbox import SPARE_UID_BASE
+
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.stat(f"/proc/{entry}").st_uid == 65534:
-                    found.append(int(entry))
+                uid = os.stat(f"/proc/{entry}").st_uid
             except OSError:
-                pass
+                continue
+            if uid == 65534 or SPARE_UID_BASE <= uid < SPARE_UID_BASE + 1000:
+                found.append(int(entry))
     return found
 
 

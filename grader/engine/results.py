@@ -144,6 +144,16 @@ def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None,
     return results
 
 
+def failed_results(assignment, error: str):
+    """A valid results.json for a run the grader itself could not complete."""
+    total = sum(info.points for info, _ in assignment.checks) if assignment else 0
+    return {"score": 0.0, "execution_time": 0.0, "output": "The autograder could not grade this submission; "
+            "the course staff have the details. Please contact them.",
+            "tests": [{"name": "Grading could not run", "number": "0", "score": 0.0, "max_score": total,
+                       "status": "failed", "visibility": "visible", "output": error[-4000:]}],
+            "extra_data": {"grader_error": error[-4000:]}}
+
+
 def summary_line(results, checks):
     public = [t for t in results["tests"] if t.get("visibility") == "visible"]
     hidden_points = sum(info.points for info, _ in checks if not info.public)

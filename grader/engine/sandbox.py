@@ -51,12 +51,23 @@ class SandboxError(Exception):
     """The sandbox itself failed; not the student's fault."""
 
 
-def sandbox_user():
-    """(uid, gid) to run student code as, or None when the grader is not root."""
+SPARE_UID_BASE = 64000  # concurrent jobs beyond the first run as unused uids from here on
+
+
+def sandbox_user(job=0):
+    """(uid, gid) to run student code as, or None when the grader is not root.
+
+    Job 0 runs as GRADER_SANDBOX_USER (default nobody). Submissions graded at the same time must not
+    share a uid, or one student's code could signal or limit another's, so job n > 0 gets the n-th
+    uid from SPARE_UID_BASE that no account uses (root may switch to any numeric uid)."""
     if os.geteuid() != 0:
         return None
     entry = pwd.getpwnam(os.environ.get("GRADER_SANDBOX_USER", "nobody"))
-    return entry.pw_uid, entry.pw_gid
+    if job == 0:
+        return entry.pw_uid, entry.pw_gid
+    taken = {e.pw_uid for e in pwd.getpwall()}
+    spare = [uid for uid in range(SPARE_UID_BASE, SPARE_UID_BASE + 1000) if uid not in taken]
+    return spare[job - 1], entry.pw_gid
 
 
 def _grant_traverse(path: Path, log):
@@ -317,8 +328,9 @@ class Sandbox:
         shutil.rmtree(self.staging, ignore_errors=True)
 
     @classmethod
-    def for_assignment(cls, assignment):
-        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths)
+    def for_assignment(cls, assignment, job=0):
+        user = sandbox_user(job) if job else "auto"
+        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths, user=user)
 
     def __enter__(self):
         return self

@@ -37,3 +37,13 @@ def leave_orphan(sub):
 
 def answer(sub, module, name):
     return getattr(sub.modules[module], name)
+
+
+def kill(sub, pid):
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+        return "killed"
+    except OSError as exc:
+        return type(exc).__name__

@@ -80,3 +80,20 @@ def test_import_error_names_the_file_and_line(sandbox, tmp_path):
     assert "student.py could not be imported" in message
     assert "ZeroDivisionError" in message and "student.py, line 2" in message
     assert "frozen" not in message and "zygote" not in message
+
+
+@root_only
+def test_concurrent_jobs_run_as_different_users_and_cannot_signal_each_other(submission):
+    from grader.engine.sandbox import sandbox_user
+
+    limits = Limits(call_timeout=5, import_timeout=10)
+    with Sandbox("tests.engine.sandbox_probes", limits, user=sandbox_user(0)) as first, \
+            Sandbox("tests.engine.sandbox_probes", limits, user=sandbox_user(1)) as second:
+        victim, attacker = first.spawn(submission, ["student"]), second.spawn(submission, ["student"])
+        try:
+            assert victim.call("whoami")["uid"] != attacker.call("whoami")["uid"]
+            assert attacker.call("kill", victim.pid) == "PermissionError"
+            assert victim.call("answer", "student", "VALUE") == 42
+        finally:
+            victim.stop()
+            attacker.stop()

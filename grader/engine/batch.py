@@ -1,0 +1,183 @@
+"""Grading a whole class: ``python -m grader grade-all ASSIGNMENT SUBMISSIONS_DIR -o OUT_DIR``.
+
+Each of ``jobs`` processes starts one sandbox and loads the reference once, then grades one
+submission after another; each result is written as soon as it exists
+(``OUT_DIR/<student>/results.json``), so an interrupted run loses nothing and a rerun grades
+only what is missing. At the end come ``grades.csv``, a summary table and a histogram of totals.
+"""
+import csv
+import json
+import os
+import re
+import statistics
+import traceback
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from tabulate import tabulate
+
+METADATA = "submission_metadata.yml"
+
+
+@dataclass
+class Submission:
+    student: str  # a file-system-safe name, unique in the class
+    folder: Path
+    names: str = ""  # the submitters as Gradescope lists them
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.@-]+", "_", name).strip("._") or "unnamed"
+
+
+def _plain(key):
+    """Gradescope's export writes Ruby-style keys (':submitters:'); accept both spellings."""
+    return key.lstrip(":") if isinstance(key, str) else key
+
+
+def discover(root: Path):
+    """The submissions in a Gradescope export (with submission_metadata.yml) or a folder of folders."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ValueError(f"{root}: not a folder of submissions")
+    found = []
+    metadata = root / METADATA
+    if metadata.exists():
+        import yaml
+
+        try:
+            entries = yaml.safe_load(metadata.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ValueError(f"{metadata}: not valid YAML ({exc})") from None
+        for folder_name, entry in sorted(entries.items()):
+            entry = {_plain(k): v for k, v in (entry or {}).items()}
+            submitters = [{_plain(k): v for k, v in s.items()} for s in entry.get("submitters") or []]
+            names = ", ".join(str(s.get("name", "")) for s in submitters)
+            ids = "+".join(str(s.get("sid") or s.get("email") or s.get("name") or "") for s in submitters)
+            found.append(Submission(_safe(f"{ids}_{folder_name}" if ids else folder_name), root / folder_name, names))
+    else:
+        found = [Submission(_safe(p.name), p) for p in sorted(root.iterdir()) if p.is_dir()]
+    return found
+
+
+# -------------------------------------------------------------- one process of the pool
+
+_worker_state = {}
+
+
+def _start_worker(assignment_id, job_numbers):
+    from grader.engine import assignments
+    from grader.engine.sandbox import Sandbox
+
+    assignment = assignments.get(assignment_id)
+    job = job_numbers.get()  # each process its own sandbox uid: concurrent students never share one
+    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment, job=job),
+                         reference=assignment.load_reference())
+
+
+def _grade_one(submission: Submission, out: Path, seed):
+    from grader.engine.results import failed_results, grade, write_results
+
+    state = _worker_state
+    try:
+        results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
+                        reference=state["reference"], seed=seed, threads=1)
+    except Exception:  # the grader's own failure still yields a results file and a row
+        results = failed_results(state["assignment"], traceback.format_exc())
+    results.setdefault("extra_data", {})["student"] = submission.names or submission.student
+    write_results(results, out)
+    return submission.student
+
+
+# -------------------------------------------------------------- the whole class
+
+def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed=None, progress=True):
+    """Grade every submission not yet graded (all of them with ``force``); return (graded, skipped)."""
+    from tqdm import tqdm
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        out_dir.chmod(0o700)  # other students' results are no business of the sandbox user
+    submissions = discover(submissions_dir)
+    todo = [s for s in submissions if force or not (out_dir / s.student / "results.json").exists()]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    if todo:
+        # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
+        context = get_context("spawn")
+        job_numbers = context.Queue()
+        for job in range(jobs):
+            job_numbers.put(job)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                 initargs=(assignment.id, job_numbers)) as pool:
+            futures = [pool.submit(_grade_one, s, out_dir / s.student / "results.json", seed) for s in todo]
+            for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
+                               disable=not progress, desc=f"grading {assignment.id}"):
+                future.result()
+    return len(todo), len(submissions) - len(todo), submissions
+
+
+def collect(out_dir, submissions):
+    """(student, results) for every submission that has a results file."""
+    rows = []
+    for submission in submissions:
+        path = Path(out_dir) / submission.student / "results.json"
+        if path.exists():
+            rows.append((submission, json.loads(path.read_text())))
+    return rows
+
+
+def write_reports(assignment, out_dir, graded):
+    """grades.csv, the summary (returned as text and written to summary.txt) and histogram.png."""
+    from grader.engine.results import question_of
+
+    out_dir = Path(out_dir)
+    questions = sorted({info.question for info, _ in assignment.checks})
+    maximum = sum(info.points for info, _ in assignment.checks)
+    with open(out_dir / "grades.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "submitters", "total", *questions])
+        for submission, results in graded:
+            per_question = {q: sum(t["score"] for t in results["tests"] if question_of(t) == q) for q in questions}
+            writer.writerow([submission.student, submission.names, f"{results['score']:g}",
+                             *(f"{per_question[q]:g}" for q in questions)])
+
+    totals = [results["score"] for _, results in graded]
+    lines = [f"{assignment.id}: {len(graded)} submissions graded, maximum {maximum:g} points", ""]
+    if totals:
+        lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
+                               ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],
+                              tablefmt="simple", headers=["total", ""]))
+        rows = []
+        for q in questions:
+            tests = [[t for t in results["tests"] if question_of(t) == q] for _, results in graded]
+            full = sum(all(t["status"] == "passed" for t in ts) for ts in tests)
+            rows.append([q, f"{100 * full / len(tests):.0f}%"])
+        lines += ["", tabulate(rows, headers=["question", "all checks passed"], tablefmt="simple")]
+        failures = Counter(f"{t['number']} {t['name']}" for _, results in graded for t in results["tests"]
+                           if t["status"] != "passed")
+        lines += ["", tabulate([[name[:90], count] for name, count in failures.most_common(8)],
+                               headers=["most often failed check", "submissions"], tablefmt="simple")]
+        _histogram(totals, maximum, out_dir / "histogram.png", assignment.id)
+    summary = "\n".join(lines)
+    (out_dir / "summary.txt").write_text(summary + "\n")
+    return summary
+
+
+def _histogram(totals, maximum, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    ax.hist(totals, bins=min(20, max(5, len(set(totals)))), range=(0, maximum), color="C0", edgecolor="white")
+    ax.set_xlabel("total points")
+    ax.set_ylabel("submissions")
+    ax.set_title(f"{title}: totals of {len(totals)} submissions")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

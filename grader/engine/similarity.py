@@ -1,0 +1,77 @@
+"""Pairwise similarity of submitted code, for the course staff.
+
+Fingerprints come from copydetect (winnowing over normalised tokens, as Moss does: renaming
+variables or reformatting does not hide a copy). Fingerprints of the template's own code are
+treated as boilerplate and discarded, so code every student received does not count. The
+report ranks pairs by the larger of the two shares of copied code and quotes the shared passages.
+"""
+from itertools import combinations
+from pathlib import Path
+
+from tabulate import tabulate
+
+K_GRAM = 25  # tokens per fingerprint: long enough that common idioms do not match by chance
+WINDOW = 1
+
+
+def _fingerprint(path: Path, boilerplate):
+    from copydetect import CodeFingerprint
+
+    return CodeFingerprint(str(path), K_GRAM, WINDOW, boilerplate=boilerplate)
+
+
+def _template_boilerplate(assignment):
+    from copydetect import CodeFingerprint
+
+    hashes = []
+    for name in assignment.files:
+        path = assignment.template_dir / name
+        if path.suffix == ".py" and path.exists():
+            hashes += list(CodeFingerprint(str(path), K_GRAM, WINDOW).hashes)
+    return hashes
+
+
+def _passages(code, slices, limit=3, width=300):
+    shown = []
+    for start, end in list(zip(*slices))[:limit]:
+        shown.append(code[start:end].strip()[:width])
+    return shown
+
+
+def similar_pairs(assignment, submissions, minimum=0.3):
+    """[(share, student_a, student_b, passages)] for pairs sharing at least ``minimum`` of their code."""
+    from copydetect import compare_files
+
+    boilerplate = _template_boilerplate(assignment)
+    prints = {}
+    for submission in submissions:
+        for name in assignment.files:
+            path = Path(submission.folder) / name
+            if path.suffix == ".py" and path.is_file() and not path.is_symlink():
+                try:
+                    prints.setdefault(submission.student, []).append(_fingerprint(path, boilerplate))
+                except Exception:  # unreadable or untokenisable code has nothing to compare
+                    pass
+    pairs = []
+    for (a, prints_a), (b, prints_b) in combinations(sorted(prints.items()), 2):
+        for fa, fb in zip(prints_a, prints_b):
+            overlap, (share_a, share_b), (slices_a, _) = compare_files(fa, fb)
+            share = max(share_a, share_b)
+            if overlap and share >= minimum:
+                pairs.append((share, a, b, _passages(fa.raw_code, slices_a)))
+    return sorted(pairs, key=lambda pair: -pair[0])
+
+
+def report(assignment, submissions, path, top=25):
+    pairs = similar_pairs(assignment, submissions)
+    lines = [f"Most similar pairs of {assignment.id} submissions (template code discounted; copydetect, "
+             f"k={K_GRAM}). A high share is a reason to look, not a verdict.", ""]
+    rows = [[f"{100 * share:.0f}%", a, b] for share, a, b, _ in pairs[:top]]
+    lines.append(tabulate(rows, headers=["shared code", "student", "student"], tablefmt="simple")
+                 if rows else "No pair shares 30% or more of its code.")
+    for share, a, b, passages in pairs[:top]:
+        lines += ["", f"== {a} and {b} ({100 * share:.0f}%)"]
+        for passage in passages:
+            lines += ["    " + line for line in passage.splitlines()] + ["    ..."]
+    Path(path).write_text("\n".join(lines) + "\n")
+    return pairs

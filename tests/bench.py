@@ -3,8 +3,8 @@
 Memory is the peak, over the run, of the summed proportional set size (PSS) of the grader and
 every process below it (zygote, supervisors, workers): shared pages are counted once, which is
 what a container's memory limit sees. Goals: a run within 2x the time of a cold
-`import torch`, and every assignment's run_autograder within Gradescope's default container
-(768 MB, half a CPU, 10 min).
+`import torch`, every assignment's run_autograder within Gradescope's default container
+(768 MB, half a CPU, 10 min), and grade-all at 60 or more cs446-hw2 submissions a minute.
 """
 import json
 import os
@@ -97,6 +97,19 @@ def _gradescope_run(assignment, root):
     return timed(["bash", str(root / "source" / "run_autograder")], cpus="0", env=env)
 
 
+def _class_run(root, size=200):
+    """grade-all on ``size`` cs446-hw2 submissions cycling through the corpus (correct and wrong).
+    Goal: at least 60 submissions per minute on this 2-core machine."""
+    cases = sorted(p for p in (CORPUS / "cs446_hw2").iterdir() if p.is_dir())
+    for index in range(size):
+        shutil.copytree(cases[index % len(cases)], root / f"student_{index:03d}")
+    command = [sys.executable, "-m", "grader", "grade-all", "cs446-hw2", str(root), "-o", str(root.parent / "graded"),
+               "--jobs", "2", "--force"]
+    seconds = measure(command)[0]
+    peak = measure(command, sample_memory=True)[1]
+    return size, seconds, peak
+
+
 def main():
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -126,6 +139,11 @@ def main():
         rows.append([f"run_autograder {assignment.id}: reference", "1 core", f"{seconds:.2f}",
                      f"{seconds / import_time:.2f}x", f"{peak:.0f}"])
         report[f"run_autograder {assignment.id} (1 core)"] = {"seconds": seconds, "peak_mb": peak}
+    class_size, seconds, peak = _class_run(work / "class")
+    rows.append([f"grader grade-all cs446-hw2: {class_size} submissions", "2 cores", f"{seconds:.1f}",
+                 f"{60 * class_size / seconds:.0f} per minute", f"{peak:.0f}"])
+    report["grade-all cs446-hw2"] = {"submissions": class_size, "seconds": seconds,
+                                     "per_minute": 60 * class_size / seconds, "peak_mb": peak}
     print(tabulate(rows, headers=["command", "cpus", "wall s", "vs import", "peak MB (PSS, all processes)"]))
     worst = max(v["peak_mb"] for v in report.values())
     print(f"\nGoals: a run within 2x the import time (reference, 2 cores); peak memory under "

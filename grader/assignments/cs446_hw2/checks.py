@@ -220,18 +220,20 @@ def resnet_gradients_flow(ctx):
                           "with no .detach() in between?")
 
 
-def _resnet_case(ctx):
-    channels = _sizes(ctx, [1, 2, 3, 4, 6])
-    classes = _sizes(ctx, [10, 10, int(ctx.randint(2, 13))])
-    size = _sizes(ctx, [8, 8, int(ctx.randint(6, 21))])
-    shape = (int(ctx.randint(2, 6)), 1, size, size + int(ctx.randint(0, 3)))
-    return channels, classes, shape
+def _resnet_cases(ctx):
+    """Two cases: digit-sized images in a large batch, and larger images. A mistake such as a missing
+    ReLU before the max pooling shows only in windows that are entirely negative, so every case has
+    hundreds of pooling windows: otherwise a wrong network could match by chance."""
+    digits = (int(ctx.randint(16, 33)), 1, 8, 8)
+    size = int(ctx.randint(14, 29))
+    larger = (int(ctx.randint(2, 5)), 1, size, size + int(ctx.randint(0, 3)))
+    for shape in (digits, larger):
+        yield _sizes(ctx, [2, 3, 4, 6]), _sizes(ctx, [10, int(ctx.randint(2, 13))]), shape
 
 
 def _compare_resnet(ctx, train, gradients=False):
     from_ref = ctx.reference.hw2_ResNet
-    for _ in range(2):
-        channels, classes, shape = _resnet_case(ctx)
+    for channels, classes, shape in _resnet_cases(ctx):
         compare_model(ctx, f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
                       (MODULE, "ResNet", [channels, classes]), from_ref.ResNet(channels, classes),
                       ctx.randn(*shape), train=train, gradients=gradients)

@@ -145,10 +145,10 @@ def main():
     report["grade-all cs446-hw2"] = {"submissions": class_size, "seconds": seconds,
                                      "per_minute": 60 * class_size / seconds, "peak_mb": peak}
     print(tabulate(rows, headers=["command", "cpus", "wall s", "vs import", "peak MB (PSS, all processes)"]))
-    worst = max(v["peak_mb"] for v in report.values())
-    print(f"\nGoals: a run within 2x the import time (reference, 2 cores); peak memory under "
-          f"{GRADESCOPE_MEMORY_MB} MB (worst here: {worst:.0f} MB). The infinite loop costs one import "
-          "timeout by design.")
+    worst = max(v["peak_mb"] for k, v in report.items() if not k.startswith("grade-all"))
+    print(f"\nGoals: a run within 2x the import time (reference, 2 cores); a single run's peak memory under "
+          f"Gradescope's {GRADESCOPE_MEMORY_MB} MB (worst here: {worst:.0f} MB); grade-all at 60 or more per "
+          "minute (it runs on a TA's machine, two jobs at once). The infinite loop costs one import timeout by design.")
     out = REPO / "build" / "bench.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))

@@ -2,6 +2,7 @@
 broken and hostile code, then resumed, then checked against the individual results."""
 import csv
 import json
+import os
 import shutil
 import statistics
 import time
@@ -135,3 +136,47 @@ def test_no_sandboxed_process_outlives_the_class(graded_class):
 
     if AS_ROOT:
         assert sandbox_processes() == []
+
+
+def test_ctrl_c_in_the_middle_loses_nothing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    plain = tmp_path / "class"
+    sources = sorted(p for p in CS446.iterdir() if p.is_dir())
+    cases = [f"student_{i:02d}" for i in range(30)]  # enough that Ctrl-C lands in the middle
+    for i, case in enumerate(cases):
+        shutil.copytree(sources[i % len(sources)], plain / case)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "grader", "grade-all", "cs446-hw2", str(plain), "-o", str(out),
+                                "--jobs", "2"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("*/results.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    process.communicate(timeout=60)
+    done = len(list(out.glob("*/results.json")))
+    assert 2 <= done < len(cases)
+    for path in out.glob("*/results.json"):
+        validate_results(json.loads(path.read_text()))  # whatever was written is whole
+    settle = time.monotonic() + 15
+    while time.monotonic() < settle and _zygotes():
+        time.sleep(0.2)
+    assert _zygotes() == [], "an interrupted run left sandbox processes behind"
+    resumed = run_cli("grade-all", "cs446-hw2", plain, "-o", out, "--jobs", "2")
+    assert f"graded {len(cases) - done}, skipped {done}" in resumed.stdout
+    assert len(list(out.glob("*/results.json"))) == len(cases)
+
+
+def _zygotes():
+    return [p for p in os.listdir("/proc") if p.isdigit() and b"grader.engine.zygote" in _cmdline(p)]
+
+
+def _cmdline(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read()
+    except OSError:
+        return b""

@@ -150,7 +150,7 @@ def write_reports(assignment, out_dir, graded):
     if totals:
         lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
                                ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],
-                              tablefmt="simple", headers=["total", ""]))
+                              tablefmt="simple", headers=["total", ""], disable_numparse=True))
         rows = []
         for q in questions:
             tests = [[t for t in results["tests"] if question_of(t) == q] for _, results in graded]

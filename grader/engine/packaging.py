@@ -35,7 +35,8 @@ def _files_under(folder: Path):
 
 
 # What a student's self-check does not need: the tools that make templates and zips.
-COURSE_STAFF_ONLY = {Path("engine/templates.py"), Path("engine/packaging.py"), Path("engine/gradescope")}
+COURSE_STAFF_ONLY = {Path("engine/templates.py"), Path("engine/packaging.py"), Path("engine/gradescope"),
+                     Path("engine/batch.py"), Path("engine/similarity.py")}
 
 
 def _engine_files(assignment, for_students=False):

@@ -33,7 +33,8 @@ def _template_boilerplate(assignment):
 
 def _passages(code, slices, limit=3, width=300):
     shown = []
-    for start, end in list(zip(*slices))[:limit]:
+    starts, ends = slices
+    for start, end in list(zip(starts, ends, strict=True))[:limit]:
         shown.append(code[start:end].strip()[:width])
     return shown
 
@@ -43,22 +44,22 @@ def similar_pairs(assignment, submissions, minimum=0.3):
     from copydetect import compare_files
 
     boilerplate = _template_boilerplate(assignment)
-    prints = {}
+    prints = {}  # student -> {file name: fingerprint}; only the same file of two students is compared
     for submission in submissions:
         for name in assignment.files:
             path = Path(submission.folder) / name
             if path.suffix == ".py" and path.is_file() and not path.is_symlink():
                 try:
-                    prints.setdefault(submission.student, []).append(_fingerprint(path, boilerplate))
+                    prints.setdefault(submission.student, {})[name] = _fingerprint(path, boilerplate)
                 except Exception:  # unreadable or untokenisable code has nothing to compare
                     pass
     pairs = []
     for (a, prints_a), (b, prints_b) in combinations(sorted(prints.items()), 2):
-        for fa, fb in zip(prints_a, prints_b):
-            overlap, (share_a, share_b), (slices_a, _) = compare_files(fa, fb)
+        for name in sorted(set(prints_a) & set(prints_b)):
+            overlap, (share_a, share_b), (slices_a, _) = compare_files(prints_a[name], prints_b[name])
             share = max(share_a, share_b)
             if overlap and share >= minimum:
-                pairs.append((share, a, b, _passages(fa.raw_code, slices_a)))
+                pairs.append((share, a, b, _passages(prints_a[name].raw_code, slices_a)))
     return sorted(pairs, key=lambda pair: -pair[0])
 
 

@@ -180,3 +180,23 @@ def _cmdline(pid):
             return f.read()
     except OSError:
         return b""
+
+
+def test_a_job_whose_zygote_died_restarts_it_and_still_grades_correctly(tmp_path):
+    import queue
+
+    from grader.engine import batch
+    from grader.engine.batch import Submission
+
+    numbers = queue.Queue()
+    numbers.put(0)
+    batch._start_worker("cs446-hw2", numbers)
+    try:
+        batch._worker_state["sandbox"]._process.kill()  # as if the OOM killer took the zygote
+        batch._worker_state["sandbox"]._process.wait()
+        out = tmp_path / "alice" / "results.json"
+        batch._grade_one(Submission("alice", CS446 / "correct_modulelist"), out, seed=5)
+        assert json.loads(out.read_text())["score"] == 13.5
+        assert batch._worker_state["sandbox"].alive()
+    finally:
+        batch._worker_state["sandbox"].close()

@@ -74,7 +74,7 @@ def _start_worker(assignment_id, job_numbers):
 
     assignment = assignments.get(assignment_id)
     job = job_numbers.get()  # each process its own sandbox uid: concurrent students never share one
-    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment, job=job),
+    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment, job=job), job=job,
                          reference=assignment.load_reference())
 
 
@@ -82,11 +82,19 @@ def _grade_one(submission: Submission, out: Path, seed):
     from grader.engine.results import failed_results, grade, write_results
 
     state = _worker_state
-    try:
-        results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
-                        reference=state["reference"], seed=seed, threads=1)
-    except Exception:  # the grader's own failure still yields a results file and a row
-        results = failed_results(state["assignment"], traceback.format_exc())
+    for attempt in range(2):
+        if not state["sandbox"].alive():
+            # A dead zygote would fail every later submission of this job: start a new one, and grade
+            # this submission again, since its checks may have been failed by the sandbox, not by its code.
+            state["sandbox"].close()
+            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], job=state["job"])
+        try:
+            results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
+                            reference=state["reference"], seed=seed, threads=1)
+        except Exception:  # the grader's own failure still yields a results file and a row
+            results = failed_results(state["assignment"], traceback.format_exc())
+        if state["sandbox"].alive():
+            break
     results.setdefault("extra_data", {})["student"] = submission.names or submission.student
     write_results(results, out)
     return submission.student

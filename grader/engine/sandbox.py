@@ -257,6 +257,9 @@ class Sandbox:
             self.zygote_pid = json.loads(raw)["pid"]
             self._ready = True
 
+    def alive(self):
+        return self._process.poll() is None
+
     def log_tail(self):
         self._log.seek(0)
         return self._log.read()[-2000:].decode("utf-8", "replace")

@@ -97,3 +97,16 @@ def test_concurrent_jobs_run_as_different_users_and_cannot_signal_each_other(sub
         finally:
             victim.stop()
             attacker.stop()
+
+
+def test_alive_reports_a_dead_zygote(submission):
+    box = Sandbox("tests.engine.sandbox_probes", Limits(call_timeout=2, import_timeout=5))
+    try:
+        worker = box.spawn(submission, ["student"])
+        worker.stop()
+        assert box.alive()
+        box._process.kill()
+        box._process.wait()
+        assert not box.alive()
+    finally:
+        box.close()

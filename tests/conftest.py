@@ -34,6 +34,17 @@ def sandbox_processes():
     return found
 
 
+def no_sandbox_processes_within(seconds=5.0):
+    """True once no sandboxed process is left (killed processes can take a moment to vanish under load).
+    The scan covers the whole machine: do not run two test suites at once."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while sandbox_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return sandbox_processes() == []
+
+
 def validate_results(results):
     """Every results.json the suite sees must be one Gradescope accepts, with sane scores."""
     jsonschema.validate(results, SCHEMA)

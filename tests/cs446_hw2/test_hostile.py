@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import AS_ROOT, CORPUS, sandbox_processes
+from conftest import AS_ROOT, CORPUS, no_sandbox_processes_within
 from conftest import grade_hostile as grade_hostile_submission
 
 HOSTILE = CORPUS / "cs446_hw2_hostile"
@@ -23,8 +23,7 @@ def messages(results):
 def no_leftover_processes():
     yield
     if AS_ROOT:
-        time.sleep(0.2)
-        assert sandbox_processes() == [], "a sandboxed process outlived the run"
+        assert no_sandbox_processes_within(), "a sandboxed process outlived the run"
 
 
 @pytest.mark.skipif(not AS_ROOT, reason="file protection needs a separate sandbox user (run as root)")

@@ -3,7 +3,7 @@ import time
 
 import pytest
 
-from conftest import AS_ROOT, REPO, sandbox_processes
+from conftest import AS_ROOT, REPO, no_sandbox_processes_within
 from grader.engine.sandbox import Limits, Sandbox, SubmissionError
 
 root_only = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
@@ -69,7 +69,7 @@ def test_processes_left_behind_are_killed(sandbox, submission):
     worker.call("leave_orphan")
     time.sleep(0.3)
     worker.stop()
-    assert sandbox_processes() == []
+    assert no_sandbox_processes_within()
 
 
 def test_import_error_names_the_file_and_line(sandbox, tmp_path):

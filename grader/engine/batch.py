@@ -82,7 +82,7 @@ def _grade_one(submission: Submission, out: Path, seed):
     from grader.engine.results import failed_results, grade, write_results
 
     state = _worker_state
-    for attempt in range(2):
+    for _ in range(2):  # a second attempt only after restarting a dead sandbox
         if not state["sandbox"].alive():
             # A dead zygote would fail every later submission of this job: start a new one, and grade
             # this submission again, since its checks may have been failed by the sandbox, not by its code.

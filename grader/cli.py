@@ -119,6 +119,11 @@ def cmd_grade_all(args):
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        done = len(list(Path(args.output).glob("*/results.json")))
+        print(f"\ninterrupted: {done} submissions have results; run the same command again to grade the rest",
+              file=sys.stderr)
+        return 130
     print(f"graded {graded}, skipped {skipped} already graded (--force regrades them)")
     print(write_reports(assignment, args.output, collect(args.output, submissions)))
     from grader.engine.similarity import report

@@ -2,8 +2,8 @@
 
 Each of ``jobs`` processes starts one sandbox and loads the reference once, then grades one
 submission after another; each result is written as soon as it exists
-(``OUT_DIR/<student>/results.json``), so an interrupted run loses nothing and a rerun grades
-only what is missing. At the end come ``grades.csv``, a summary table and a histogram of totals.
+(``OUT_DIR/<student>/results.json``), so an interrupted run (Ctrl-C stops it at once) loses
+nothing and a rerun grades only what is missing. At the end come ``grades.csv``, a summary table and a histogram of totals.
 """
 import csv
 import json
@@ -12,9 +12,9 @@ import re
 import statistics
 import traceback
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from tabulate import tabulate
@@ -68,14 +68,36 @@ def discover(root: Path):
 _worker_state = {}
 
 
-def _start_worker(assignment_id, job_numbers):
+def _start_worker(assignment_id):
+    import signal
+    from multiprocessing import current_process
+
     from grader.engine import assignments
     from grader.engine.sandbox import Sandbox
 
+    # Ctrl-C is the main process's to handle: it stops the pool, and each process then closes its sandbox.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stop_worker)
     assignment = assignments.get(assignment_id)
-    job = job_numbers.get()  # each process its own sandbox uid: concurrent students never share one
+    # Pool processes are numbered 1, 2, ...: each gets its own sandbox uid, so concurrent students never share one.
+    job = (current_process()._identity or (1,))[0] - 1
     _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment, job=job), job=job,
                          reference=assignment.load_reference())
+    # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
+    Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
+
+
+def _stop_worker(*_):
+    """On SIGTERM from the pool: close the sandbox (its zygote kills every worker), then leave at once."""
+    import shutil
+    import time
+
+    sandbox = _worker_state.get("sandbox")
+    if sandbox is not None:
+        sandbox.close(from_signal_handler=True)
+        time.sleep(0.3)  # a check thread may still be copying a submission into the staging folder
+        shutil.rmtree(sandbox.staging, ignore_errors=True)
+    os._exit(1)
 
 
 def _grade_one(submission: Submission, out: Path, seed):
@@ -115,17 +137,23 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
         # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
-        context = get_context("spawn")
-        job_numbers = context.Queue()
-        for job in range(jobs):
-            job_numbers.put(job)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                 initargs=(assignment.id, job_numbers)) as pool:
-            futures = [pool.submit(_grade_one, s, out_dir / s.student / "results.json", seed) for s in todo]
-            for future in tqdm(as_completed(futures), total=len(futures), unit="submission",
-                               disable=not progress, desc=f"grading {assignment.id}"):
-                future.result()
+        pool = get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(assignment.id,))
+        try:
+            tasks = [(s, out_dir / s.student / "results.json", seed) for s in todo]
+            for _ in tqdm(pool.imap_unordered(_grade_task, tasks), total=len(tasks), unit="submission",
+                          disable=not progress, desc=f"grading {assignment.id}"):
+                pass
+            pool.close()
+        except KeyboardInterrupt:
+            pool.terminate()  # results already written stay; a rerun grades the rest
+            pool.join()
+            raise
+        pool.join()
     return len(todo), len(submissions) - len(todo), submissions
+
+
+def _grade_task(task):
+    return _grade_one(*task)
 
 
 def collect(out_dir, submissions):

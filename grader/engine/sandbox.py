@@ -316,10 +316,17 @@ class Sandbox:
         except (OSError, SandboxError):
             return {"gone": True}
 
-    def close(self):
+    def close(self, from_signal_handler=False):
+        """Stop the zygote (it kills every worker first) and remove the staging folder.
+
+        A signal handler may interrupt a thread that holds the control lock, so it sends without it:
+        at shutdown a message racing another request is harmless, a deadlock is not."""
         try:
-            with self._lock:
+            if from_signal_handler:
                 self._control.send(json.dumps({"op": "exit"}).encode())
+            else:
+                with self._lock:
+                    self._control.send(json.dumps({"op": "exit"}).encode())
         except OSError:
             pass
         try:

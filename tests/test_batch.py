@@ -171,7 +171,22 @@ def test_ctrl_c_in_the_middle_loses_nothing(tmp_path):
 
 
 def _zygotes():
-    return [p for p in os.listdir("/proc") if p.isdigit() and b"grader.engine.zygote" in _cmdline(p)]
+    """Sandbox processes of the interrupted run: not those of this test session's own fixtures."""
+    return [p for p in os.listdir("/proc") if p.isdigit() and b"grader.engine.zygote" in _cmdline(p)
+            and os.getpid() not in _ancestors(int(p))]
+
+
+def _ancestors(pid):
+    found = []
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            break
+        pid = int(stat[stat.rfind(b")") + 2:].split()[1])
+        found.append(pid)
+    return found
 
 
 def _cmdline(pid):

@@ -21,7 +21,7 @@ from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 from tabulate import tabulate
 
 from grader.engine.checks import Context, run_check
-from grader.engine.sandbox import Sandbox, SubmissionError
+from grader.engine.sandbox import SubmissionError
 
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
@@ -30,7 +30,7 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024
 class Session:
     """One submission being graded: where it is, its reference, its seed, its time budget."""
 
-    def __init__(self, assignment, submission: Path, sandbox: Sandbox, reference, seed: int, budget: float):
+    def __init__(self, assignment, submission: Path, sandbox, reference, seed: int, budget: float):
         self.assignment, self.submission, self.sandbox = assignment, submission, sandbox
         self.reference, self.seed = reference, seed
         self.deadline = time.monotonic() + budget
@@ -114,28 +114,21 @@ def _test_case(assignment, checks, verdicts):
     return type(f"Checks_{assignment.folder}", (unittest.TestCase,), attributes)
 
 
-def grade(assignment, submission, *, public_only=False, seed=None, sandbox=None, reference=None, threads=None):
-    """Run the checks on ``submission`` and return Gradescope's results dictionary."""
+def grade(assignment, submission, sandbox, *, public_only=False, seed=None, reference=None, threads=None):
+    """Run the checks on ``submission`` in ``sandbox`` (one per assignment, reusable) and return
+    Gradescope's results dictionary."""
     submission = locate_submission(assignment, Path(submission).resolve())
     threads = threads or min(2, os.cpu_count() or 1)
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
-    limits = assignment.sandbox_limits()
-    own_sandbox = sandbox is None
-    if own_sandbox:
-        sandbox = Sandbox.for_assignment(assignment)
-    try:
-        if reference is None and not public_only:
-            reference = assignment.load_reference()
-        session = Session(assignment, submission, sandbox, reference, seed, limits.total_seconds)
-        started = time.monotonic()
-        verdicts = _run_checks(session, checks, threads)
-        suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
-        stream = io.StringIO()
-        JSONTestRunner(stream=stream, failure_prefix="").run(suite)
-    finally:
-        if own_sandbox:
-            sandbox.close()
+    if reference is None and not public_only:
+        reference = assignment.load_reference()
+    session = Session(assignment, submission, sandbox, reference, seed, sandbox.limits.total_seconds)
+    started = time.monotonic()
+    verdicts = _run_checks(session, checks, threads)
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
+    stream = io.StringIO()
+    JSONTestRunner(stream=stream, failure_prefix="").run(suite)
     results = json.loads(stream.getvalue())
     results["execution_time"] = round(time.monotonic() - started, 2)
     results["score"] = max(0.0, results["score"])  # penalties never take a submission below zero

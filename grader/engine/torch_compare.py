@@ -95,11 +95,18 @@ def locate_divergence(names, expected_inputs, found_inputs):
     return ""
 
 
+def build_and_trace(ctx, module, factory, args, x):
+    """Build ``factory(*args)`` from the student's ``module`` in this check's worker and run it once on ``x``:
+    (what build_model reports, the traced layer calls)."""
+    built = ctx.call("build_model", module, factory, list(args), doing=f"building {signature(factory, args)}")
+    traced = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
+    return built, traced
+
+
 def compare_model(ctx, what, student_build, reference_model, x, train, gradients=False):
     """The whole comparison: build, trace, load the same values, run both, compare everything."""
     module, factory, args = student_build
-    ctx.call("build_model", module, factory, args, doing=f"building {signature(factory, args)}")
-    student = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
+    _, student = build_and_trace(ctx, module, factory, args, x)
     reference_model = reference_model.double()
     _, reference_calls = torch_trace.trace(reference_model, x.double())
     expected_layers = torch_trace.holders(reference_calls)

@@ -9,16 +9,14 @@ import torch
 
 from grader.engine.checks import CheckFailed, check
 from grader.engine.compare import expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import compare_model, signature
+from grader.engine.torch_compare import build_and_trace, compare_model
 from grader.engine.torch_trace import holders
 
 MODULE = "hw2_ResNet"
 
 
 def _traced(ctx, factory, args, x):
-    built = ctx.call("build_model", MODULE, factory, list(args), doing=f"building {signature(factory, args)}")
-    traced = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
-    return built, traced
+    return build_and_trace(ctx, MODULE, factory, args, x)
 
 
 def _expect_kinds(what, layers, expected):

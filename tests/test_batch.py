@@ -211,3 +211,32 @@ def test_a_job_whose_zygote_died_restarts_it_and_still_grades_correctly(tmp_path
         assert batch._worker_state["sandbox"].alive()
     finally:
         batch._worker_state["sandbox"].close()
+
+
+def test_a_class_of_notebooks(tmp_path):
+    """Notebooks under any name, graded as a folder of folders; similarity reads code cells, not outputs."""
+    import nbformat
+
+    solved = REPO / "reference" / "eecs4404_a3" / "a3_network.ipynb"
+    sources = {"alice": (solved, "a3_network.ipynb"),
+               "bob": (REPO / "student_template" / "eecs4404_a3" / "a3_network.ipynb", "a3_network.ipynb"),
+               "carol": (CORPUS / "eecs4404_a3" / "wrong_sgd_ascent" / "a3_network.ipynb", "A3 (1).ipynb")}
+    for student, (source, name) in sources.items():
+        (tmp_path / "class" / student).mkdir(parents=True)
+        shutil.copy(source, tmp_path / "class" / student / name)
+    copied = nbformat.read(solved, as_version=4)
+    for cell in copied.cells:
+        cell.source = cell.source.replace("grad_a", "delta").replace("shifted", "exps")
+        if cell.cell_type == "code":
+            cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=" * 500})]
+    (tmp_path / "class" / "dave").mkdir()
+    nbformat.write(copied, tmp_path / "class" / "dave" / "Copy of a3_network.ipynb")
+    out = tmp_path / "graded"
+    completed = run_cli("grade-all", "eecs4404-a3", tmp_path / "class", "-o", out, "--jobs", "2")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    scores = {s: json.loads((out / s / "results.json").read_text())["score"] for s in sources.keys() | {"dave"}}
+    assert scores == {"alice": 15.5, "bob": 0.0, "carol": 14.0, "dave": 15.5}
+    lines = (out / "similarity.txt").read_text().splitlines()
+    top = lines[lines.index(next(line for line in lines if line.startswith("-----"))) + 1]
+    assert "alice" in top and "dave" in top, top
+    assert not [line for line in lines if "bob" in line], "the template's own code must not count as shared"

@@ -74,6 +74,9 @@ def test_student_zip_leaks_no_solution_and_no_hidden_data(dist, assignment):
     assert not [n for n in names if "hidden" in n.split("/") or "/reference/" in f"/{n}"]
     for name, data in contents.items():
         text = data.decode("utf-8", "replace")
+        if name.endswith(".ipynb"):  # JSON escapes quotes: read the cells as a student sees them
+            text = "\n".join(cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+                              for cell in json.loads(text)["cells"])
         assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, name
         leaked = [line for line in secrets if line in text]
         assert not leaked, f"{name} contains solution lines: {leaked[:3]}"
@@ -88,13 +91,17 @@ def unzip(archive, target):
             os.chmod(path, info.external_attr >> 16 or 0o644)
 
 
-def test_student_zip_self_check_works_on_its_own(dist, tmp_path):
-    unzip(dist["cs446-hw2"][1], tmp_path)
-    folder = tmp_path / "cs446_hw2"
+@pytest.mark.parametrize("assignment, solved, submitted_as", [
+    ("cs446-hw2", CORPUS / "cs446_hw2" / "correct_odd_order" / "hw2_ResNet.py", "hw2_ResNet.py"),
+    ("eecs4404-a3", CORPUS / "eecs4404_a3" / "correct_colab_copy" / "Copy of a3_network.ipynb", "a3_network.ipynb"),
+])
+def test_student_zip_self_check_works_on_its_own(dist, tmp_path, assignment, solved, submitted_as):
+    unzip(dist[assignment][1], tmp_path)
+    folder = tmp_path / assignments.get(assignment).folder
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     untouched = subprocess.run([sys.executable, "check.py"], cwd=folder, capture_output=True, text=True, env=env)
     assert untouched.returncode == 1 and "not written yet" in untouched.stdout
-    shutil.copy(CORPUS / "cs446_hw2" / "correct_odd_order" / "hw2_ResNet.py", folder / "hw2_ResNet.py")
+    shutil.copy(solved, folder / submitted_as)
     solved = subprocess.run([sys.executable, "check.py"], cwd=folder, capture_output=True, text=True, env=env)
     assert solved.returncode == 0, solved.stdout + solved.stderr
     assert "public checks passed" in solved.stdout
@@ -135,6 +142,14 @@ def test_gradescope_end_to_end(dist, tmp_path, case, files, expected):
     if os.geteuid() == 0:
         assert (tmp_path / "autograder" / "results" / "results.json").stat().st_mode & 0o077 == 0
         assert (tmp_path / "autograder" / "source" / "reference").stat().st_mode & 0o007 == 0
+
+
+def test_gradescope_end_to_end_with_a_colab_notebook(dist, tmp_path):
+    # Colab names a download "Copy of ..." and drops the cell tags; Gradescope keeps the name.
+    notebook = CORPUS / "eecs4404_a3" / "correct_colab_copy" / "Copy of a3_network.ipynb"
+    results, completed = run_gradescope(dist["eecs4404-a3"][0], tmp_path / "autograder", {notebook.name: notebook})
+    assert results["score"] == sum(info.points for info, _ in assignments.get("eecs4404-a3").checks), \
+        completed.stdout + completed.stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to become an ordinary user")

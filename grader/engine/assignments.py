@@ -37,8 +37,9 @@ class Assignment:
 
     @property
     def modules(self):
-        """The submitted Python files, as module names to import in the worker."""
-        return [Path(f).stem for f in self.files if f.endswith(".py")]
+        """The submitted Python files and notebooks, as module names to import in the worker (a notebook
+        is gathered into a module of its name first: see notebooks.py)."""
+        return [Path(f).stem for f in self.files if f.endswith((".py", ".ipynb"))]
 
     @property
     def reference_dir(self) -> Path:

@@ -40,7 +40,12 @@ def expect_close(what, expected, found, atol=1e-5, rtol=1e-4, hint=""):
     """Elementwise |found - expected| <= atol + rtol * |expected|, compared in float64."""
     if found is None:
         raise CheckFailed(f"{what}: expected a value, found none." + (f" {hint}" if hint else ""))
-    expected, found = _as_float64(expected), _as_float64(found)
+    expected = _as_float64(expected)
+    try:
+        found = _as_float64(found)
+    except (TypeError, ValueError, RuntimeError):
+        raise CheckFailed(f"{what}: expected an array of numbers of shape {tuple(expected.shape)}, found "
+                          f"{type(found).__name__} {str(found)[:200]}." + (f" {hint}" if hint else "")) from None
     expect_shape(what, expected.shape, found.shape, hint)
     if not torch.isfinite(found).all():
         index = tuple(torch.nonzero(~torch.isfinite(found))[0].tolist())

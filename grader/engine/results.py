@@ -20,6 +20,7 @@ from gradescope_utils.autograder_utils.decorators import number, visibility, wei
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 from tabulate import tabulate
 
+from grader.engine import notebooks
 from grader.engine.checks import Context, run_check
 from grader.engine.sandbox import SubmissionError
 
@@ -123,9 +124,12 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     if reference is None and not public_only:
         reference = assignment.load_reference()
-    session = Session(assignment, submission, sandbox, reference, seed, sandbox.limits.total_seconds)
     started = time.monotonic()
-    verdicts = _run_checks(session, checks, threads)
+    with notebooks.prepared(assignment, submission, sandbox.limits.submission_mb * 2**20) as prepared:
+        session = Session(assignment, prepared.folder, sandbox, reference, seed, sandbox.limits.total_seconds)
+        session.blocked = prepared.problem or session.blocked
+        verdicts = [None if verdict is None else prepared.explain(verdict)
+                    for verdict in _run_checks(session, checks, threads)]
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
     stream = io.StringIO()
     JSONTestRunner(stream=stream, failure_prefix="").run(suite)

@@ -4,30 +4,48 @@ Fingerprints come from copydetect (winnowing over normalised tokens, as Moss doe
 variables or reformatting does not hide a copy). Fingerprints of the template's own code are
 treated as boilerplate and discarded, so code every student received does not count. The
 report ranks pairs by the larger of the two shares of copied code and quotes the shared passages.
+Notebooks are compared by the code of their code cells (outputs and metadata would swamp it).
 """
+import io
 from itertools import combinations
 from pathlib import Path
 
 from tabulate import tabulate
 
+from grader.engine import notebooks
+
 K_GRAM = 25  # tokens per fingerprint: long enough that common idioms do not match by chance
 WINDOW = 1
+MAX_NOTEBOOK_BYTES = 50 * 2**20
 
 
-def _fingerprint(path: Path, boilerplate):
+def _code(folder: Path, name: str):
+    """The code a student wrote for the submitted file ``name``, or None."""
+    if name.endswith(".ipynb"):
+        path, _ = notebooks.find_notebook(folder, name)
+        if path is None or path.is_symlink():
+            return None
+        cells = notebooks.read_notebook(path, MAX_NOTEBOOK_BYTES).cells
+        return "\n\n".join(notebooks.cell_text(c) for c in cells if c.get("cell_type") == "code")
+    path = folder / name
+    if name.endswith(".py") and path.is_file() and not path.is_symlink():
+        return path.read_text(errors="replace")
+    return None
+
+
+def _fingerprint(code, boilerplate=None):
     from copydetect import CodeFingerprint
 
-    return CodeFingerprint(str(path), K_GRAM, WINDOW, boilerplate=boilerplate)
+    # The name only tells pygments the language: notebooks hold Python too.
+    return CodeFingerprint("code.py", K_GRAM, WINDOW, boilerplate=boilerplate, fp=io.StringIO(code))
 
 
 def _template_boilerplate(assignment):
-    from copydetect import CodeFingerprint
-
     hashes = []
     for name in assignment.files:
-        path = assignment.template_dir / name
-        if path.suffix == ".py" and path.exists():
-            hashes += list(CodeFingerprint(str(path), K_GRAM, WINDOW).hashes)
+        code = _code(assignment.template_dir, name)
+        if code is not None:
+            hashes += list(_fingerprint(code).hashes)
     return hashes
 
 
@@ -47,12 +65,12 @@ def similar_pairs(assignment, submissions, minimum=0.3):
     prints = {}  # student -> {file name: fingerprint}; only the same file of two students is compared
     for submission in submissions:
         for name in assignment.files:
-            path = Path(submission.folder) / name
-            if path.suffix == ".py" and path.is_file() and not path.is_symlink():
-                try:
-                    prints.setdefault(submission.student, {})[name] = _fingerprint(path, boilerplate)
-                except Exception:  # unreadable or untokenisable code has nothing to compare
-                    pass
+            try:
+                code = _code(Path(submission.folder), name)
+                if code is not None:
+                    prints.setdefault(submission.student, {})[name] = _fingerprint(code, boilerplate)
+            except Exception:  # unreadable or untokenisable code has nothing to compare
+                pass
     pairs = []
     for (a, prints_a), (b, prints_b) in combinations(sorted(prints.items()), 2):
         for name in sorted(set(prints_a) & set(prints_b)):

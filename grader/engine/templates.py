@@ -11,11 +11,13 @@ becomes, in the template,
         # TODO: build the layers of f
         raise NotImplementedError("Block.__init__ is not written yet")
 
-Every other file of the reference folder is copied unchanged.
+Every other file of the reference folder is copied unchanged. For a notebook assignment
+(``<name>.ipynb`` among its files) the reference module ``<name>.py`` becomes two notebooks: the
+student's, solutions stripped, in the template folder, and the solved one beside the module.
 """
 import re
 
-from grader.engine import assignments
+from grader.engine import assignments, notebooks
 
 BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION(?::\s*(?P<hint>.*?))?\s*$")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
@@ -61,14 +63,36 @@ def strip_solutions(text: str, filename: str) -> str:
     return "".join(out)
 
 
+def keep_solutions(text: str, filename: str) -> str:
+    """The reference with its markers removed (for the solved notebook); checks the markers pair up."""
+    strip_solutions(text, filename)
+    return "".join(line for line in text.splitlines(keepends=True) if not (BEGIN.match(line) or END.match(line)))
+
+
+def _notebook_modules(assignment):
+    """{module path in the reference folder: notebook name} for the notebooks the assignment asks for."""
+    return {assignment.reference_dir / f"{name[:-len('.ipynb')]}.py": name
+            for name in notebooks.notebook_names(assignment)}
+
+
+def solved_notebooks(assignment):
+    """{path of the solved notebook in the reference folder: its content}."""
+    return {assignment.reference_dir / name: notebooks.render(keep_solutions(module.read_text(), str(module))).encode()
+            for module, name in _notebook_modules(assignment).items()}
+
+
 def template_files(assignment):
     """{relative path: template content (bytes)} generated from the assignment's reference folder."""
-    files = {}
+    files, as_notebooks = {}, _notebook_modules(assignment)
     for path in sorted(assignment.reference_dir.rglob("*")):
         relative = path.relative_to(assignment.reference_dir)
-        if path.is_dir() or SKIPPED & set(relative.parts) or str(relative) in assignment.reference_only:
+        if path.is_dir() or SKIPPED & set(relative.parts) or str(relative) in assignment.reference_only \
+                or path.name in as_notebooks.values():  # solved notebooks: generated, never copied
             continue
-        if path.suffix == ".py":
+        if path in as_notebooks:
+            files[relative.with_name(as_notebooks[path])] = notebooks.render(
+                strip_solutions(path.read_text(), str(path))).encode()
+        elif path.suffix == ".py":
             files[relative] = strip_solutions(path.read_text(), str(path)).encode()
         else:
             files[relative] = path.read_bytes()
@@ -81,8 +105,9 @@ def write_templates(check_only=False, only=None):
     for assignment in assignments.all_assignments().values():
         if only and assignment.id not in only:
             continue
-        for relative, content in template_files(assignment).items():
-            target = assignment.template_dir / relative
+        generated = {assignment.template_dir / relative: content
+                     for relative, content in template_files(assignment).items()}
+        for target, content in {**generated, **solved_notebooks(assignment)}.items():
             if not target.exists() or target.read_bytes() != content:
                 changed.append(target)
                 if not check_only:

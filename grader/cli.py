@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,grade-all,list,report,templates,build,bundle,data} ...``."""
+"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data} ...``."""
 import argparse
 import json
 import sys
@@ -86,6 +86,24 @@ def cmd_templates(args):
     for path in changed:
         print(("out of date: " if args.check else "wrote ") + str(path))
     return 1 if (args.check and changed) else 0
+
+
+TABLE_FORMATS = {"plain": "simple", "markdown": "github", "latex": "latex_booktabs"}
+
+
+def cmd_tables(args):
+    assignment = assignments.get(args.assignment)
+    module = assignment.extension("tables")
+    if module is None:
+        print(f"{assignment.id} has no reference tables", file=sys.stderr)
+        return 2
+    formats = list(TABLE_FORMATS) if args.format == "all" else [args.format]
+    for title, headers, rows in module.tables(assignment):
+        for name in formats:
+            print(f"{title} ({name})\n")
+            print(tabulate(rows, headers=headers, tablefmt=TABLE_FORMATS[name], floatfmt=".4f"))
+            print()
+    return 0
 
 
 def _selected(names):
@@ -190,6 +208,10 @@ def main(argv=None):
     batch.add_argument("--seed", type=int, help="one seed for every submission (default: a fresh one each)")
     batch.set_defaults(func=cmd_grade_all)
 
+    tables = sub.add_parser("tables", help="print the reference's tables of an assignment to four decimals")
+    tables.add_argument("assignment")
+    tables.add_argument("--format", choices=[*TABLE_FORMATS, "all"], default="all")
+    tables.set_defaults(func=cmd_tables)
     data = sub.add_parser("data", help="build the data sets an assignment needs into data/<id>/")
     data.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     data.set_defaults(func=cmd_data)

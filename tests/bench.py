@@ -63,7 +63,8 @@ def measure(command, cpus=None, env=None, sample_memory=False):
         command = ["taskset", "-c", cpus, *command]
     peak = [0]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    errors = tempfile.TemporaryFile()
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=errors, env=env)
 
     def sample():
         while process.poll() is None:
@@ -77,6 +78,10 @@ def measure(command, cpus=None, env=None, sample_memory=False):
     elapsed = time.monotonic() - started
     if sample_memory:
         sampler.join()
+    if process.returncode != 0:  # a failed command would be timed as if it had done the work
+        errors.seek(0)
+        raise RuntimeError(f"{' '.join(map(str, command))} exited with {process.returncode}:\n"
+                           f"{errors.read().decode(errors='replace')[-3000:]}")
     return elapsed, peak[0] / 1024
 
 

@@ -4,6 +4,7 @@ the grading process) and ``probes.py`` (what the checks may ask of a submission,
 sandbox). Its reference lives in ``reference/<folder>/`` and its template in
 ``student_template/<folder>/``. Adding an assignment means adding those folders, nothing here.
 """
+import dataclasses
 import importlib
 import importlib.util
 import sys
@@ -34,6 +35,7 @@ class Assignment:
     limits: dict = field(default_factory=dict)
     provided: list = field(default_factory=list)  # course files the grader supplies (students' copies are replaced)
     reference_only: list = field(default_factory=list)  # reference files that never reach templates or students
+    penalties: dict = field(default_factory=dict)  # rule name -> points a broken rule deducts
 
     @property
     def modules(self):
@@ -66,7 +68,16 @@ class Assignment:
     def checks(self):
         from grader.engine.checks import collect  # imports torch; listing assignments should not wait for it
 
-        return collect(importlib.import_module(f"grader.assignments.{self.folder}.checks"))
+        found = collect(importlib.import_module(f"grader.assignments.{self.folder}.checks"))
+        resolved = []
+        for info, func in found:
+            if isinstance(info.penalty, str):  # a rule whose penalty the course sets in config.toml
+                if info.penalty not in self.penalties:
+                    raise ConfigError(f"{ASSIGNMENTS_DIR / self.folder / 'config.toml'}: [penalties] has no "
+                                      f"{info.penalty!r}, which check {info.name} needs")
+                info = dataclasses.replace(info, penalty=float(self.penalties[info.penalty]))
+            resolved.append((info, func))
+        return resolved
 
     def sandbox_limits(self):
         return limits_from_config(self.limits)
@@ -98,11 +109,16 @@ class Assignment:
                     del sys.modules[name]
         return namespace
 
+    def extension(self, name):
+        """The assignment's optional module ``<name>.py`` (``data`` builds data, ``tables`` prints the
+        reference's tables), or None."""
+        if (ASSIGNMENTS_DIR / self.folder / f"{name}.py").exists():
+            return importlib.import_module(f"grader.assignments.{self.folder}.{name}")
+        return None
+
     def data_builder(self):
         """The assignment's ``data.py`` module (with ``build(target)``), or None."""
-        if (ASSIGNMENTS_DIR / self.folder / "data.py").exists():
-            return importlib.import_module(f"grader.assignments.{self.folder}.data")
-        return None
+        return self.extension("data")
 
 
 def _load(folder: Path) -> Assignment:
@@ -120,13 +136,14 @@ def _load(folder: Path) -> Assignment:
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{path}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
     unknown = set(config) - {"id", "title", "files", "handout", "hidden_visibility", "limits", "provided",
-                             "reference_only"}
+                             "reference_only", "penalties"}
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
     return Assignment(id=config["id"], folder=folder.name, title=config["title"], files=list(config["files"]),
                       handout=config.get("handout", ""), hidden_visibility=visibility,
                       limits=config.get("limits", {}), provided=list(config.get("provided", [])),
-                      reference_only=list(config.get("reference_only", [])))
+                      reference_only=list(config.get("reference_only", [])),
+                      penalties=dict(config.get("penalties", {})))
 
 
 def all_assignments() -> dict:

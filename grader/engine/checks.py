@@ -31,22 +31,23 @@ class CheckInfo:
     title: str
     name: str
     number: str = ""
-    penalty: float = 0.0
+    penalty: float | str = 0.0  # a name is resolved from the config by Assignment.checks
 
 
-def check(question: str, points: float, public: bool = False, number: str = "", penalty: float = 0):
+def check(question: str, points: float, public: bool = False, number: str = "", penalty: float | str = 0):
     """Mark a function as a check of ``question`` worth ``points``; its docstring is its title.
 
     Checks are numbered "<question>.1", "<question>.2", ... in definition order unless ``number``
     is given (for a rule that belongs to a whole part, say "3.1.0"). A rule (use only these imports,
     write the density yourself) earns nothing when kept: give it ``points=0`` and a ``penalty`` that a
-    violation deducts."""
+    violation deducts, in points or as the name of an entry of the config's ``[penalties]``."""
     if penalty and points:
         raise ValueError("a check either earns points or deducts a penalty, not both")
 
     def mark(func):
         title = (func.__doc__ or func.__name__).strip().splitlines()[0]
-        func.__check__ = CheckInfo(question, float(points), public, title, func.__name__, number, float(penalty))
+        func.__check__ = CheckInfo(question, float(points), public, title, func.__name__, number,
+                                   penalty if isinstance(penalty, str) else float(penalty))
         return func
     return mark
 

@@ -1,0 +1,42 @@
+"""Stand-ins for the course's MNIST mixture model and its ten test images (nothing is downloaded).
+
+``mixture_model.npz``: ``mu`` (10, 784), ``Sigma`` (10, 784, 784) and ``pi`` (10, 1), float64, one
+full-covariance Gaussian per digit class fitted to scikit-learn's bundled 8x8 digits upsampled to
+28x28 (each pixel repeated 3x3, 2 pixels of padding, values in [0, 1]); every covariance gets
+``RIDGE`` added to its diagonal so that it is positive definite (the padding never varies and the
+upsampled pixels repeat each other). ``mixture_data.npz``: ``X`` (10, 784), one held-out image of
+each digit. ``hidden/heldout_images.npy``: the other held-out images, for the hidden checks.
+The course's own two files drop in under the same names.
+"""
+from pathlib import Path
+
+import numpy as np
+
+RIDGE = 0.05
+HELDOUT_PER_CLASS = 10
+
+
+def images():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    upsampled = np.pad(np.kron(digits.images / 16.0, np.ones((3, 3))), ((0, 0), (2, 2), (2, 2)))
+    return upsampled.reshape(len(upsampled), 784), digits.target
+
+
+def build(target: Path) -> str:
+    X, y = images()
+    order = np.random.default_rng(0).permutation(len(y))
+    heldout = np.concatenate([order[y[order] == k][:HELDOUT_PER_CLASS] for k in range(10)])
+    train = np.setdiff1d(order, heldout)
+    mu = np.stack([X[train][y[train] == k].mean(axis=0) for k in range(10)])
+    Sigma = np.stack([np.cov(X[train][y[train] == k], rowvar=False) + RIDGE * np.eye(784) for k in range(10)])
+    pi = np.bincount(y[train], minlength=10).astype(np.float64)[:, None] / len(train)
+    first_of_each = heldout[::HELDOUT_PER_CLASS]
+    rest = np.setdiff1d(heldout, first_of_each)
+    (target / "hidden").mkdir(parents=True, exist_ok=True)
+    np.savez(target / "mixture_model.npz", mu=mu, Sigma=Sigma, pi=pi)
+    np.savez(target / "mixture_data.npz", X=X[first_of_each])
+    np.save(target / "hidden" / "heldout_images.npy", X[rest])
+    return (f"wrote {target / 'mixture_model.npz'} (10 components of 784 dimensions), mixture_data.npz "
+            f"(10 images) and hidden/heldout_images.npy ({len(rest)} images)")

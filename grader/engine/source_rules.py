@@ -91,13 +91,13 @@ def loops_over_rows(source: str, filename: str, function: str):
     if definition is None:
         return []
     data = definition.args.args[0].arg
+    counts = set()  # names bound to the number of rows (N = X.shape[0], N, D = X.shape)
 
     def is_row_count(node):
         text = ast.unparse(node).replace(" ", "")
         return text in {f"len({data})", f"{data}.shape[0]", f"{data}.size(0)", f"{data}.shape[-2]"} or \
             (isinstance(node, ast.Name) and node.id in counts)
 
-    counts = set()
     for node in ast.walk(definition):
         if isinstance(node, ast.Assign):
             for target in node.targets:

@@ -7,7 +7,7 @@ MODULE = "gmm"
 
 
 def _tensor(value):
-    return torch.as_tensor(value).detach().clone() if not isinstance(value, torch.Tensor) else value.detach().clone()
+    return torch.as_tensor(value).detach().clone()
 
 
 def log_posterior(sub, X, mu, Sigma, pi):

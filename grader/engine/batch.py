@@ -9,11 +9,13 @@ import csv
 import json
 import os
 import re
+import signal
 import statistics
+import threading
 import traceback
 from collections import Counter
 from dataclasses import dataclass
-from multiprocessing import get_context
+from multiprocessing import TimeoutError as PoolTimeout, get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -69,7 +71,6 @@ _worker_state = {}
 
 
 def _start_worker(assignment_id):
-    import signal
     from multiprocessing import current_process
 
     from grader.engine import assignments
@@ -138,11 +139,21 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
     if todo:
         # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
         pool = get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(assignment.id,))
+        interrupted = _InterruptFlag()
         try:
             tasks = [(s, out_dir / s.student / "results.json", seed) for s in todo]
-            for _ in tqdm(pool.imap_unordered(_grade_task, tasks), total=len(tasks), unit="submission",
-                          disable=not progress, desc=f"grading {assignment.id}"):
-                pass
+            pending = pool.imap_unordered(_grade_task, tasks)
+            with interrupted, tqdm(total=len(tasks), unit="submission", disable=not progress,
+                                   desc=f"grading {assignment.id}") as bar:
+                for _ in tasks:
+                    while True:
+                        interrupted.raise_if_set()
+                        try:
+                            pending.next(timeout=0.5)
+                            break
+                        except PoolTimeout:
+                            continue
+                    bar.update()
             pool.close()
         except KeyboardInterrupt:
             pool.terminate()  # results already written stay; a rerun grades the rest
@@ -150,6 +161,29 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
             raise
         pool.join()
     return len(todo), len(submissions) - len(todo), submissions
+
+
+class _InterruptFlag:
+    """Ctrl-C while grading, noted by a handler that only sets a flag. A KeyboardInterrupt raised
+    straight from the signal can land inside a finalizer, where Python reports and drops it, and the
+    run would then carry on; the loop checks the flag twice a second instead."""
+
+    def __init__(self):
+        self._set = threading.Event()
+        self._previous = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, lambda *_: self._set.set())
+        return self
+
+    def __exit__(self, *_):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+    def raise_if_set(self):
+        if self._set.is_set():
+            raise KeyboardInterrupt
 
 
 def _grade_task(task):

@@ -38,7 +38,11 @@ def _to_wire(obj):
     if isinstance(obj, np.generic):
         return obj.item()
     if isinstance(obj, torch.Tensor):
-        return obj.detach().cpu().clone()
+        obj = obj.detach().cpu()
+        # torch.save writes a view's whole storage; copy only then (a 50 MB argument is not copied again)
+        whole = obj.is_contiguous() and obj.storage_offset() == 0 and \
+            obj.untyped_storage().nbytes() == obj.numel() * obj.element_size()
+        return obj if whole else obj.clone()
     if isinstance(obj, dict):
         return {k: _to_wire(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -58,29 +62,43 @@ def _from_wire(obj):
     return obj
 
 
-def encode(obj) -> bytes:
+def _encode_buffer(obj) -> io.BytesIO:
     import torch
 
     buffer = io.BytesIO()
     torch.save(_to_wire(obj), buffer)
-    return buffer.getvalue()
+    return buffer
 
 
-def decode(data: bytes):
+def encode(obj) -> bytes:
+    return _encode_buffer(obj).getvalue()
+
+
+def decode(data):
+    """The message in ``data``: bytes, or a BytesIO positioned anywhere."""
     import torch
 
+    buffer = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
+    buffer.seek(0)
     try:
-        return _from_wire(torch.load(io.BytesIO(data), weights_only=True))
+        return _from_wire(torch.load(buffer, weights_only=True))
     except Exception:  # any malformed payload is the sender's fault
         raise ChannelGarbled("the message was not in the grader's format") from None
 
 
 def send(sock: socket.socket, obj) -> None:
-    data = encode(obj)
-    sock.sendall(len(data).to_bytes(_HEADER, "big") + data)
+    # header and payload sent from the encoder's own buffer: large arguments are not copied again
+    buffer = _encode_buffer(obj)
+    payload = buffer.getbuffer()
+    try:
+        sock.sendall(len(payload).to_bytes(_HEADER, "big"))
+        sock.sendall(payload)
+    finally:
+        payload.release()
 
 
-def _recv_exactly(sock: socket.socket, n: int, deadline):
+def _recv_exactly(sock: socket.socket, n: int, deadline, into=None):
+    """``n`` bytes from ``sock``, written to the BytesIO ``into`` if given (no joined copy), else returned."""
     chunks, remaining = [], n
     while remaining:
         if deadline is not None:
@@ -98,9 +116,12 @@ def _recv_exactly(sock: socket.socket, n: int, deadline):
             raise ChannelClosed(str(exc)) from None
         if not chunk:
             raise ChannelClosed("end of stream")
-        chunks.append(chunk)
+        if into is None:
+            chunks.append(chunk)
+        else:
+            into.write(chunk)
         remaining -= len(chunk)
-    return b"".join(chunks)
+    return into if into is not None else b"".join(chunks)
 
 
 def receive(sock: socket.socket, timeout=None):
@@ -109,4 +130,4 @@ def receive(sock: socket.socket, timeout=None):
     size = int.from_bytes(_recv_exactly(sock, _HEADER, deadline), "big")
     if size > MAX_FRAME_BYTES:
         raise ChannelGarbled(f"a message of {size} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
-    return decode(_recv_exactly(sock, size, deadline))
+    return decode(_recv_exactly(sock, size, deadline, into=io.BytesIO()))

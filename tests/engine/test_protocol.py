@@ -49,3 +49,20 @@ def test_timeout_and_closed_channel():
     with pytest.raises(protocol.ChannelClosed):
         protocol.receive(ours, timeout=1)
     ours.close()
+
+
+def test_views_carry_only_their_own_elements_and_large_frames_arrive_whole():
+    big = torch.randn(2000, 1000, dtype=torch.float64)   # 16 MB: many socket reads
+    row = big[1234]                                        # a view: its storage is the whole 16 MB
+    assert len(protocol.encode(row)) < 100_000
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        import threading
+
+        sender = threading.Thread(target=protocol.send, args=(theirs, {"big": big, "column": big[:, 7]}))
+        sender.start()
+        back = protocol.receive(ours, timeout=30)
+        sender.join()
+    assert torch.equal(back["big"], big) and torch.equal(back["column"], big[:, 7])
+    big[0, 0] = 42.0   # what was received is a copy, not the sender's tensor
+    assert back["big"][0, 0] != 42.0

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench templates data autograders bundles clean
+.PHONY: install demo test bench templates data baselines autograders bundles clean
 
 install: $(STAMP)
 
@@ -39,6 +39,10 @@ templates: $(STAMP)
 # Deterministic data sets built from packages (nothing is downloaded); see data/README.md.
 data: $(STAMP)
 	$(PY) -m grader data all
+
+# Scoring baselines (cs689-hw4: trains the reference music model, a few minutes) into each config.toml.
+baselines: $(STAMP) data
+	$(PY) -m grader baselines all
 
 # Gradescope autograder zips and student zips of every assignment, into dist/.
 autograders: $(STAMP) data

@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data} ...``."""
+"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data,baselines} ...``."""
 import argparse
 import json
 import sys
@@ -163,6 +163,16 @@ def cmd_data(args):
     return 0
 
 
+def cmd_baselines(args):
+    for assignment in _selected(args.assignments):
+        module = assignment.extension("baselines")
+        if module is None:
+            print(f"{assignment.id}: no baselines to measure")
+            continue
+        print(f"{assignment.id}: {module.build(assignment)}")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Autograder for ML homework.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -215,6 +225,10 @@ def main(argv=None):
     data = sub.add_parser("data", help="build the data sets an assignment needs into data/<id>/")
     data.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     data.set_defaults(func=cmd_data)
+    baselines = sub.add_parser("baselines", help="measure an assignment's scoring baselines (training its reference "
+                               "model if it has one) and write them to its config.toml")
+    baselines.add_argument("assignments", nargs="+", help="assignment ids, or: all")
+    baselines.set_defaults(func=cmd_baselines)
 
     args = parser.parse_args(argv)
     try:

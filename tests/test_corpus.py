@@ -1,21 +1,41 @@
 """For every assignment with a corpus (tests/corpus/<folder>/cases.toml): correct solutions written
 differently get full marks; each realistic mistake loses points where it should and nowhere else;
 every check is failed by at least one realistic mistake."""
+import atexit
+import shutil
+import tempfile
 import tomllib
+from pathlib import Path
 
 import pytest
 
 from conftest import CORPUS, failed_checks
 from grader.engine import assignments
 
-CORPORA = {a.id: tomllib.loads((CORPUS / a.folder / "cases.toml").read_text())
-           for a in assignments.all_assignments().values() if (CORPUS / a.folder / "cases.toml").exists()}
+SPECS = {a.id: tomllib.loads((CORPUS / a.folder / "cases.toml").read_text())
+         for a in assignments.all_assignments().values() if (CORPUS / a.folder / "cases.toml").exists()}
+# A top-level ``complete_from_reference = [files]`` in cases.toml: a case holds only the files it changes,
+# and the others are the reference's (so a mistake in one part is graded beside correct other parts).
+CORPORA = {a: {case: spec for case, spec in specs.items() if isinstance(spec, dict)} for a, specs in SPECS.items()}
+_COMPLETED = Path(tempfile.mkdtemp(prefix="corpus-"))
+atexit.register(shutil.rmtree, _COMPLETED, ignore_errors=True)
 CORRECT = [(a, case) for a, cases in CORPORA.items() for case, spec in cases.items() if spec.get("full")]
 WRONG = [(a, case) for a, cases in CORPORA.items() for case, spec in cases.items() if not spec.get("full")]
 
 
 def folder(assignment_id, case):
-    return CORPUS / assignments.get(assignment_id).folder / case
+    assignment = assignments.get(assignment_id)
+    original = CORPUS / assignment.folder / case
+    borrowed = SPECS[assignment_id].get("complete_from_reference", []) if case else []
+    if not borrowed:
+        return original
+    completed = _COMPLETED / assignment.folder / case
+    if not completed.exists():
+        shutil.copytree(original, completed)
+        for name in borrowed:
+            if not (completed / name).exists():
+                shutil.copy(assignment.reference_dir / name, completed / name)
+    return completed
 
 
 @pytest.mark.parametrize("assignment_id", sorted(assignments.all_assignments()))

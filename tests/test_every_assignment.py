@@ -38,4 +38,7 @@ def test_template_gets_zero_without_crashing(tmp_path, assignment):
     assert results["score"] == 0
     assert len(results["tests"]) == len(a.checks)
     earning = [t for t in results["tests"] if t["max_score"] > 0]
-    assert earning and all("not written yet" in t["output"] for t in earning)
+    # a file students produce themselves (cs689's note_predictions.pt) is not in the template: "no file named"
+    produced = [name for name in a.files if not (a.template_dir / name).exists()]
+    assert earning and all("not written yet" in t["output"] or
+                           any(f"no file named {name!r}" in t["output"] for name in produced) for t in earning)

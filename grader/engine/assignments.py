@@ -36,6 +36,8 @@ class Assignment:
     provided: list = field(default_factory=list)  # course files the grader supplies (students' copies are replaced)
     reference_only: list = field(default_factory=list)  # reference files that never reach templates or students
     penalties: dict = field(default_factory=dict)  # rule name -> points a broken rule deducts
+    settings: dict = field(default_factory=dict)  # the assignment's own values, read by its checks
+    baselines: dict = field(default_factory=dict)  # measured by the assignment's baselines.py (make baselines)
 
     @property
     def modules(self):
@@ -76,6 +78,10 @@ class Assignment:
                     raise ConfigError(f"{ASSIGNMENTS_DIR / self.folder / 'config.toml'}: [penalties] has no "
                                       f"{info.penalty!r}, which check {info.name} needs")
                 info = dataclasses.replace(info, penalty=float(self.penalties[info.penalty]))
+            unknown = [name for name in info.files if name not in self.files]
+            if unknown:
+                raise ConfigError(f"check {info.name} needs {', '.join(unknown)}, which is not among the files "
+                                  f"of {ASSIGNMENTS_DIR / self.folder / 'config.toml'}")
             resolved.append((info, func))
         return resolved
 
@@ -136,14 +142,15 @@ def _load(folder: Path) -> Assignment:
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{path}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")
     unknown = set(config) - {"id", "title", "files", "handout", "hidden_visibility", "limits", "provided",
-                             "reference_only", "penalties"}
+                             "reference_only", "penalties", "settings", "baselines"}
     if unknown:
         raise ConfigError(f"{path}: unknown settings {', '.join(sorted(unknown))}")
     return Assignment(id=config["id"], folder=folder.name, title=config["title"], files=list(config["files"]),
                       handout=config.get("handout", ""), hidden_visibility=visibility,
                       limits=config.get("limits", {}), provided=list(config.get("provided", [])),
                       reference_only=list(config.get("reference_only", [])),
-                      penalties=dict(config.get("penalties", {})))
+                      penalties=dict(config.get("penalties", {})), settings=dict(config.get("settings", {})),
+                      baselines=dict(config.get("baselines", {})))
 
 
 def all_assignments() -> dict:

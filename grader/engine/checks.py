@@ -10,6 +10,7 @@ sandboxed worker, ``ctx.rng`` draws this check's inputs, and ``ctx.reference`` g
 reference modules to hidden checks only. A check passes by returning and fails by raising
 ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
 """
+import dataclasses
 import hashlib
 import types
 from dataclasses import dataclass
@@ -24,6 +25,16 @@ class CheckFailed(AssertionError):
 
 
 @dataclass(frozen=True)
+class Scored:
+    """What a check returns when it earns a share of its points (a score scaled between baselines,
+    say) rather than all or nothing: ``points`` earned (clipped to the check's), a ``report`` shown
+    whatever the score, and Gradescope ``leaderboard`` entries {column: (value, "asc" or "desc")}."""
+    points: float
+    report: str
+    leaderboard: dict = None
+
+
+@dataclass(frozen=True)
 class CheckInfo:
     question: str
     points: float
@@ -32,22 +43,26 @@ class CheckInfo:
     name: str
     number: str = ""
     penalty: float | str = 0.0  # a name is resolved from the config by Assignment.checks
+    files: tuple = ()  # the submitted files the check needs; () means all of them
 
 
-def check(question: str, points: float, public: bool = False, number: str = "", penalty: float | str = 0):
+def check(question: str, points: float, public: bool = False, number: str = "", penalty: float | str = 0,
+          files=()):
     """Mark a function as a check of ``question`` worth ``points``; its docstring is its title.
 
     Checks are numbered "<question>.1", "<question>.2", ... in definition order unless ``number``
     is given (for a rule that belongs to a whole part, say "3.1.0"). A rule (use only these imports,
     write the density yourself) earns nothing when kept: give it ``points=0`` and a ``penalty`` that a
-    violation deducts, in points or as the name of an entry of the config's ``[penalties]``."""
+    violation deducts, in points or as the name of an entry of the config's ``[penalties]``.
+    ``files`` names the submitted files the check needs (default: all): a missing file, or a module
+    that does not import, then costs only the checks that need it, and the worker imports only those."""
     if penalty and points:
         raise ValueError("a check either earns points or deducts a penalty, not both")
 
     def mark(func):
         title = (func.__doc__ or func.__name__).strip().splitlines()[0]
         func.__check__ = CheckInfo(question, float(points), public, title, func.__name__, number,
-                                   penalty if isinstance(penalty, str) else float(penalty))
+                                   penalty if isinstance(penalty, str) else float(penalty), tuple(files))
         return func
     return mark
 
@@ -100,14 +115,24 @@ class Context:
         """The text of a submitted file, read (never imported) in the grading process."""
         return self._session.source(filename)
 
+    def data_file(self, filename, max_bytes):
+        """The path of a submitted data file, checked (present, no link, at most ``max_bytes``), for the
+        grading process to load safely itself: a submission's data are never unpickled in full."""
+        return self._session.data_file(filename, max_bytes)
+
     @property
     def data_dir(self):
         return self._session.assignment.data_dir
 
+    @property
+    def assignment(self):
+        """The assignment (its ``settings`` and ``baselines`` from config.toml, say)."""
+        return self._session.assignment
+
     def call(self, probe, *args, doing=None, timeout=None, **kwargs):
         """Run ``probe`` on the submission inside this check's worker; returns plain data."""
         if self._worker is None:
-            self._worker = self._session.spawn_worker()
+            self._worker = self._session.spawn_worker(self.info.files)
         return self._worker.call(probe, *args, doing=doing, timeout=timeout, **kwargs)
 
     @property
@@ -120,11 +145,18 @@ class Context:
 
 
 def run_check(func, ctx: Context):
-    """Run one check; return None when it passes, else the message explaining why not."""
+    """Run one check; return None when it passes, a Scored when it earns part of its points, else the
+    message explaining why not."""
     try:
-        func(ctx)
+        scored = func(ctx)
+        if isinstance(scored, Scored):
+            return dataclasses.replace(scored, points=min(ctx.info.points, max(0.0, float(scored.points))))
         return None
-    except (CheckFailed, SubmissionError) as exc:
+    except SubmissionError as exc:
+        if ctx.info.penalty:  # a rule about a file that is missing or unreadable is not broken: no deduction
+            return Scored(0.0, f"Not checked: {exc}")
+        message = str(exc)
+    except CheckFailed as exc:
         message = str(exc)
     except Exception as exc:  # a malformed answer from the worker, or a bug in the check
         message = (f"The grader could not finish this check ({type(exc).__name__}: {exc}). "

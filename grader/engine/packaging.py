@@ -13,7 +13,8 @@ from grader.engine.sandbox import REPO_ROOT
 from grader.engine.templates import template_files
 
 GRADESCOPE = Path(__file__).resolve().parent / "gradescope"
-SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+# "cache": what a data builder keeps to rebuild quickly (parsed scores, say), never part of the data
+SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "cache"}
 
 CHECK_PY = '''"""Self-check: `python check.py` runs the public checks on the files in this folder."""
 import os

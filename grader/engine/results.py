@@ -21,7 +21,7 @@ from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 from tabulate import tabulate
 
 from grader.engine import notebooks
-from grader.engine.checks import Context, run_check
+from grader.engine.checks import Context, Scored, run_check
 from grader.engine.sandbox import SubmissionError
 
 
@@ -29,63 +29,96 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
 
 class Session:
-    """One submission being graded: where it is, its reference, its seed, its time budget."""
+    """One submission being graded: where it is, its reference, its seed, its time budget.
+
+    A check needs some of the assignment's files (all of them unless it says otherwise); a missing
+    file, or a module that fails to import, costs the checks that need it and no others."""
 
     def __init__(self, assignment, submission: Path, sandbox, reference, seed: int, budget: float):
         self.assignment, self.submission, self.sandbox = assignment, submission, sandbox
         self.reference, self.seed = reference, seed
         self.deadline = time.monotonic() + budget
-        self.blocked = missing_files_message(assignment, submission)
+        self.problem = None  # a problem with the whole submission (say, an unreadable notebook)
+        self.missing = missing_files(assignment, submission)
+        self._failed_imports = {}  # modules (tuple) -> why importing them failed
+
+    def _check_present(self, files):
+        if self.problem:
+            raise SubmissionError(self.problem)
+        for name in files:
+            if name in self.missing:
+                raise SubmissionError(self.missing[name])
 
     def source(self, filename):
         """A submitted file's text (at most MAX_SOURCE_BYTES), for checks that read code instead of running it."""
+        self._check_present([filename] if filename in self.assignment.files else [])
         path = self.submission / filename
-        if self.blocked:
-            raise SubmissionError(self.blocked)
         if path.is_symlink() or not path.is_file():
             raise SubmissionError(f"The submission has no readable file {filename!r}.")
         return path.read_bytes()[:MAX_SOURCE_BYTES].decode("utf-8", "replace")
 
-    def spawn_worker(self):
-        if self.blocked:
-            raise SubmissionError(self.blocked)
+    def data_file(self, filename, max_bytes):
+        """The path of a submitted data file (never a link, at most ``max_bytes``), for the grading process
+        to read itself (with torch.load(weights_only=True), say)."""
+        self._check_present([filename])
+        path = self.submission / filename
+        if path.is_symlink() or not path.is_file():
+            raise SubmissionError(f"{filename} is not a regular file (a link or a folder cannot be graded).")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise SubmissionError(f"{filename} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.1f} MB.")
+        return path
+
+    def spawn_worker(self, files=None):
+        """A worker with the modules among ``files`` (default: all the assignment's files) imported."""
+        files = list(files or self.assignment.files)
+        self._check_present(files)
+        modules = tuple(m for m in self.assignment.modules if any(Path(f).stem == m for f in files))
+        if modules in self._failed_imports:
+            raise SubmissionError(self._failed_imports[modules])
         if time.monotonic() > self.deadline:
             raise SubmissionError("Not run: earlier checks used up this submission's time budget "
                                   "(look for code that hangs or is very slow).")
         try:
             provided = {name: self.assignment.reference_dir / name for name in self.assignment.provided}
-            return self.sandbox.spawn(self.submission, self.assignment.modules, provided=provided)
+            return self.sandbox.spawn(self.submission, list(modules), provided=provided)
         except SubmissionError as exc:
-            # Importing is deterministic enough: a module that failed once fails every check the same way.
-            self.blocked = str(exc)
+            # Importing is deterministic enough: modules that failed once fail every check the same way.
+            self._failed_imports[modules] = str(exc)
             raise
 
 
 def locate_submission(assignment, submission: Path) -> Path:
-    """The folder holding the required files: the submission itself, or the one folder inside it
-    that holds them all (students often upload a zip that wraps their files in a folder)."""
-    def complete(folder):
-        return all((folder / name).is_file() for name in assignment.files)
+    """The folder holding the required files: the submission itself, or the one folder inside it that
+    holds more of them (students often upload a zip that wraps their files in a folder)."""
+    def present(folder):
+        return sum((folder / name).is_file() for name in assignment.files)
 
-    if not submission.is_dir() or complete(submission):
+    if not submission.is_dir() or present(submission) == len(assignment.files):
         return submission
-    candidates = [p.parent for p in submission.glob(f"**/{assignment.files[0]}")
-                  if "__MACOSX" not in p.parts and complete(p.parent)]
-    return candidates[0] if len(candidates) == 1 else submission
+    candidates = {p.parent for name in assignment.files for p in submission.glob(f"**/{name}")
+                  if "__MACOSX" not in p.parts}
+    if not candidates:
+        return submission
+    best = max(present(c) for c in candidates)
+    chosen = [c for c in candidates if present(c) == best]
+    return chosen[0] if len(chosen) == 1 and best > present(submission) else submission
 
 
-def missing_files_message(assignment, submission: Path):
+def missing_files(assignment, submission: Path):
+    """{file name: a message saying it is missing (and what was found instead)} for the required files."""
     if not submission.is_dir():
-        return f"No submission folder at {submission}."
+        return {name: f"No submission folder at {submission}." for name in assignment.files}
     present = sorted(p.name for p in submission.iterdir())
+    missing = {}
     for name in assignment.files:
         if not (submission / name).is_file():
             close = difflib.get_close_matches(name, present, n=1, cutoff=0.6) or \
                 [p for p in present if p.lower() == name.lower()]
             hint = f" Found {close[0]!r}: rename it to {name!r} (names are case-sensitive)." if close else \
                 f" Found: {', '.join(present) or 'nothing'}."
-            return f"The submission has no file named {name!r}.{hint}"
-    return None
+            missing[name] = f"The submission has no file named {name!r}.{hint}"
+    return missing
 
 
 def _run_checks(session, checks, threads):
@@ -100,18 +133,31 @@ def _run_checks(session, checks, threads):
 
 
 def _test_case(assignment, checks, verdicts):
-    """A unittest.TestCase with one gradescope-utils-decorated method per check, reporting its verdict."""
+    """A unittest.TestCase with one gradescope-utils-decorated method per check, reporting its verdict,
+    and one leaderboard method per leaderboard entry of a Scored verdict."""
     attributes = {}
-    for index, ((info, _), message) in enumerate(zip(checks, verdicts, strict=True)):
-        def method(self, message=message):
-            if message is not None:
+    for index, ((info, _), verdict) in enumerate(zip(checks, verdicts, strict=True)):
+        scored = verdict if isinstance(verdict, Scored) else None
+
+        def method(self, message=verdict, scored=scored):
+            if scored is not None:
+                print(scored.report)  # gradescope-utils puts what a test prints in its output
+            elif message is not None:
                 self.fail(message)
         method.__doc__ = info.title
-        if info.penalty and message is not None:
+        if info.penalty and verdict is not None:
             method.__score__ = -info.penalty  # read by gradescope-utils: a broken rule deducts
+        if scored is not None:
+            method.__score__ = scored.points
         method = weight(info.points)(number(info.number)(visibility(
             "visible" if info.public else assignment.hidden_visibility)(method)))
         attributes[f"test_{index:04d}_{info.name}"] = method
+        for column, (value, order) in ((scored.leaderboard or {}).items() if scored else ()):
+            def entry(self):
+                pass
+            entry.__leaderboard_column__, entry.__leaderboard_value__ = column, value
+            entry.__leaderboard_sort_order__ = order
+            attributes[f"test_{index:04d}_{info.name}_leaderboard_{len(attributes)}"] = entry
     return type(f"Checks_{assignment.folder}", (unittest.TestCase,), attributes)
 
 
@@ -127,8 +173,8 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     started = time.monotonic()
     with notebooks.prepared(assignment, submission, sandbox.limits.submission_mb * 2**20) as prepared:
         session = Session(assignment, prepared.folder, sandbox, reference, seed, sandbox.limits.total_seconds)
-        session.blocked = prepared.problem or session.blocked
-        verdicts = [None if verdict is None else prepared.explain(verdict)
+        session.problem = prepared.problem
+        verdicts = [verdict if verdict is None or isinstance(verdict, Scored) else prepared.explain(verdict)
                     for verdict in _run_checks(session, checks, threads)]
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
     stream = io.StringIO()

@@ -47,3 +47,30 @@ def test_every_assignment_is_complete(assignment):
     assert any(info.public for info, _ in a.checks) and any(not info.public for info, _ in a.checks)
     for name in a.files:
         assert (a.reference_dir / name).is_file(), f"reference/{a.folder}/{name} is missing"
+
+
+def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
+    import io
+    import json
+    import unittest
+
+    from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
+
+    from grader.engine.checks import Scored, run_check
+    from grader.engine.results import _test_case
+
+    info = CheckInfo("8", 9.0, False, "NLL scaled between baselines", "nll")
+    ctx = Context(types.SimpleNamespace(reference=None), info, run_seed=1)
+    # a share above the maximum is clipped, and the report is shown whatever the score
+    assert run_check(lambda _: Scored(12.0, "r"), ctx).points == 9.0
+    verdict = run_check(lambda _: Scored(3.5, "NLL 12.1 between 15.6 and 11.0", {"Test NLL": (12.1, "asc")}), ctx)
+    checks = [(info, None), (CheckInfo("8", 1.0, True, "file is valid", "valid"), None)]
+    case = _test_case(types.SimpleNamespace(folder="fake", hidden_visibility="after_published"), checks, [verdict, None])
+    stream = io.StringIO()
+    JSONTestRunner(stream=stream, failure_prefix="").run(unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    results = json.loads(stream.getvalue())
+    scored = next(t for t in results["tests"] if t["name"].startswith("NLL"))
+    assert scored["score"] == 3.5 and scored["max_score"] == 9.0 and scored["status"] == "failed"
+    assert "NLL 12.1 between 15.6 and 11.0" in scored["output"]
+    assert results["score"] == 4.5
+    assert results["leaderboard"] == [{"name": "Test NLL", "value": 12.1, "order": "asc"}]

@@ -1,4 +1,5 @@
-"""Checks of CS689 HW4 question 3 (``gmm.py``): inference in a full-covariance Gaussian mixture.
+"""Checks of CS689 HW4: question 3 (``gmm.py``, inference in a full-covariance Gaussian mixture) and
+part 2 (``experiments.py``, ``model.py`` and ``note_predictions.pt``, the next-note model).
 
 Public checks test properties (rows are normalised, permuting components permutes columns, a 1-D
 case with a closed form, observing every feature equals the full version) and reveal no table.
@@ -6,13 +7,16 @@ Hidden checks compare with the reference on fresh problems every run: random mod
 covariances, inputs far from every mean, and the supplied 784-pixel model on held-out images.
 """
 import functools
+import json
 import math
 
 import numpy as np
 import torch
 
-from grader.engine.checks import CheckFailed, check
+from grader.assignments.cs689_hw4 import scoring
+from grader.engine.checks import CheckFailed, Scored, check
 from grader.engine.compare import expect, expect_close, expect_shape
+from grader.engine.sandbox import SubmissionError
 from grader.engine.source_rules import forbidden_uses, loops_over_rows
 
 FILE = "gmm.py"
@@ -87,7 +91,7 @@ def _describe(X, mu):
 
 # ------------------------------------------------------------------------------ the rule
 
-@check("3", points=0, penalty="ready_made_density", public=True, number="3.0")
+@check("3", points=0, penalty="ready_made_density", public=True, number="3.0", files=[FILE])
 def no_ready_made_density(ctx):
     """Rule: gmm.py computes the Gaussian density itself (no torch.distributions, scipy.stats, ...)"""
     hits = forbidden_uses(ctx.source(FILE), FILE, READY_MADE_MODULES, READY_MADE_NAMES)
@@ -100,7 +104,7 @@ def no_ready_made_density(ctx):
 
 # ------------------------------------------------------------------------------ 3a
 
-@check("3a", points=0.5, public=True)
+@check("3a", points=0.5, public=True, files=[FILE])
 def rows_are_normalised(ctx):
     """3a: log_posterior returns (N, K) log probabilities whose exponentials sum to 1 in every row"""
     X, mu, Sigma, pi = _problem(ctx.np_random(), 6, 4, 3)
@@ -109,7 +113,7 @@ def rows_are_normalised(ctx):
                  torch.logsumexp(found.double(), dim=1), atol=1e-8, rtol=0)
 
 
-@check("3a", points=0.5, public=True)
+@check("3a", points=0.5, public=True, files=[FILE])
 def permuting_components_permutes_columns(ctx):
     """3a: reordering the components reorders the columns of log_posterior the same way"""
     rng = ctx.np_random()
@@ -121,7 +125,7 @@ def permuting_components_permutes_columns(ctx):
                  "original order", first[:, order], second, atol=1e-8, rtol=1e-8)
 
 
-@check("3a", points=1, public=True)
+@check("3a", points=1, public=True, files=[FILE])
 def one_dimensional_closed_form(ctx):
     """3a: a one-dimensional mixture of two components matches the formula worked by hand"""
     mu, variances, pi = [-1.0, 2.0], [1.0, 4.0], [0.25, 0.75]
@@ -134,7 +138,7 @@ def one_dimensional_closed_form(ctx):
     expect_close("log P(Z = z | x) for x = -3, 0, 0.5, 6 in the 1-D mixture", expected, found, **TOL)
 
 
-@check("3a", points=1)
+@check("3a", points=1, files=[FILE])
 def matches_reference_on_random_models(ctx):
     """3a: log_posterior matches the reference on random models of several sizes"""
     rng = ctx.np_random()
@@ -145,7 +149,7 @@ def matches_reference_on_random_models(ctx):
                      _posterior(ctx, X, mu, Sigma, pi, _describe(X, mu)), **TOL)
 
 
-@check("3a", points=1)
+@check("3a", points=1, files=[FILE])
 def stable_on_hard_problems(ctx):
     """3a: log_posterior stays finite and correct for ill-conditioned covariances and far-away inputs"""
     rng = ctx.np_random()
@@ -158,7 +162,7 @@ def stable_on_hard_problems(ctx):
                      _posterior(ctx, X, mu, Sigma, pi, what), **TOL)
 
 
-@check("3a", points=0.5)
+@check("3a", points=0.5, files=[FILE])
 def matches_reference_on_other_images(ctx):
     """3a: log_posterior matches the reference on the supplied 784-pixel model and 20 other images"""
     mu, Sigma, pi, _ = _official(ctx)
@@ -168,7 +172,7 @@ def matches_reference_on_other_images(ctx):
                  _posterior(ctx, X, mu, Sigma, pi, "20 held-out images with the supplied model"), **TOL)
 
 
-@check("3a", points=0.5)
+@check("3a", points=0.5, files=[FILE])
 def vectorised(ctx):
     """3a: log_posterior handles 1000 images of 784 pixels at once, without a Python loop over the images"""
     loops = loops_over_rows(ctx.source(FILE), FILE, "log_posterior")
@@ -189,7 +193,7 @@ def vectorised(ctx):
 
 # ------------------------------------------------------------------------------ 3b
 
-@check("3b", points=4)
+@check("3b", points=4, files=[FILE])
 def table_on_the_supplied_images(ctx):
     """3b: the table of log P(Z = z | x_n) for the 10 supplied images agrees with the reference to four decimals"""
     mu, Sigma, pi, X = _official(ctx)
@@ -200,7 +204,7 @@ def table_on_the_supplied_images(ctx):
 
 # ------------------------------------------------------------------------------ 3c
 
-@check("3c", points=1, public=True)
+@check("3c", points=1, public=True, files=[FILE])
 def observing_everything_equals_the_full_posterior(ctx):
     """3c: log_posterior_observed with every feature observed equals log_posterior"""
     X, mu, Sigma, pi = _problem(ctx.np_random(), 5, 3, 4)
@@ -210,7 +214,7 @@ def observing_everything_equals_the_full_posterior(ctx):
                  atol=1e-8, rtol=1e-8)
 
 
-@check("3c", points=1, public=True)
+@check("3c", points=1, public=True, files=[FILE])
 def unobserved_features_are_ignored(ctx):
     """3c: log_posterior_observed gives normalised rows that do not depend on the unobserved features"""
     rng = ctx.np_random()
@@ -227,7 +231,7 @@ def unobserved_features_are_ignored(ctx):
                  atol=1e-8, rtol=1e-8)
 
 
-@check("3c", points=2)
+@check("3c", points=2, files=[FILE])
 def observed_matches_reference_on_random_models(ctx):
     """3c: log_posterior_observed matches the reference on random models and random observed features"""
     rng = ctx.np_random()
@@ -242,7 +246,7 @@ def observed_matches_reference_on_random_models(ctx):
                      _posterior(ctx, X, mu, Sigma, pi, what, observed=observed), **TOL)
 
 
-@check("3c", points=1)
+@check("3c", points=1, files=[FILE])
 def left_half_matches_reference_on_other_images(ctx):
     """3c: log_posterior_observed on the left half of 20 other images matches the reference"""
     mu, Sigma, pi, _ = _official(ctx)
@@ -255,7 +259,7 @@ def left_half_matches_reference_on_other_images(ctx):
 
 # ------------------------------------------------------------------------------ 3d
 
-@check("3d", points=4)
+@check("3d", points=4, files=[FILE])
 def left_half_table_on_the_supplied_images(ctx):
     """3d: the table for the left half of the 10 supplied images agrees with the reference to four decimals"""
     mu, Sigma, pi, X = _official(ctx)
@@ -263,3 +267,217 @@ def left_half_table_on_the_supplied_images(ctx):
     expect_close("the 3d table (left half: columns 0-13 of every row of each image)",
                  ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
                  _posterior(ctx, X, mu, Sigma, pi, "the left half of the 10 supplied images", observed=left), **TOL)
+
+
+# ------------------------------------------------------------------------------ part 2: 4 (the data loader)
+
+EXPERIMENTS, MODEL, PREDICTIONS = "experiments.py", "model.py", "note_predictions.pt"
+CONTEXT = 64
+PRETRAINED_MODULES = ("torch.hub", "torchvision.models", "transformers", "timm", "huggingface_hub")
+PRETRAINED_NAMES = ("from_pretrained", "load_state_dict_from_url", "hf_hub_download", "snapshot_download")
+
+
+def _random_songs(rng, lengths):
+    """{"artist_a/song_0": (L, 4) LongTensor}: events with values spread widely, so that every window of
+    every song is unique and an item can be traced back to the one place it came from."""
+    songs = {}
+    for index, length in enumerate(lengths):
+        events = np.stack([rng.integers(0, 400, length), rng.integers(1, 400, length), rng.integers(0, 128, length),
+                           rng.integers(1, 128, length)], axis=1)
+        songs[f"artist_{'abc'[index % 3]}/song_{index}"] = torch.tensor(events, dtype=torch.long)
+    return songs
+
+
+def _source_of(context, target, songs):
+    """(song, position) such that ``target`` is event ``position`` of ``song`` and ``context`` holds the
+    events before it (all of the last CONTEXT, or the whole start of the song after identical padding
+    rows); else None."""
+    context, target = context.double(), target.double()
+    for name, song in songs.items():
+        song = song.double()
+        for position in (song == target).all(dim=1).nonzero().flatten().tolist():
+            real = min(position, CONTEXT)
+            if position == 0 or not torch.equal(context[CONTEXT - real:], song[position - real:position]):
+                continue
+            padding = context[:CONTEXT - real]
+            if len(padding) == 0 or bool((padding == padding[0]).all()):
+                return name, position
+    return None
+
+
+def _explain_item(index, context, target, songs):
+    """Why item ``index`` is not a window of one song followed by its next event."""
+    where = f"NoteDataset item {index}"
+    if not any(bool((song.double() == target.double()).all(dim=1).any()) for song in songs.values()):
+        return f"{where}: its target {target.tolist()} is not an event of any song in the folder."
+    if bool((context[-1].double() == target.double()).all()):
+        return (f"{where}: the last row of the context equals the target {target.tolist()}; the context must end "
+                "with the event just before the target (an off-by-one in the window?).")
+    return (f"{where}: its context is not the {CONTEXT} events before its target {target.tolist()} in the same song "
+            "(a window that runs from one song into the next, or padding rows that are not all alike?).")
+
+
+def _dataset(ctx, songs, picks, what, batch_size=8, check_items=True):
+    try:
+        found = ctx.call("note_dataset", songs, CONTEXT, picks, batch_size,
+                         doing=f"building NoteDataset(root, context={CONTEXT}) on {what}")
+    except SubmissionError as exc:
+        if "import" not in str(exc):
+            raise
+        raise CheckFailed(f"{exc}\n\nThe grader imports experiments.py to use NoteDataset; nothing may run at import. "
+                          "Put the training and the experiment under `if __name__ == \"__main__\":`.") from None
+    if "bad_item" in found:
+        bad = found["bad_item"]
+        parts = "" if bad["size"] is None else f" of {bad['size']} parts"
+        raise CheckFailed(f"NoteDataset item {bad['index']} is a {bad['type']}{parts}; expected a pair (context of "
+                          "shape (64, 4), next event of shape (4,)).")
+    if found["length"] == 0:
+        raise CheckFailed(f"NoteDataset on {what} has length 0: expected at least one (context, next event) pair per "
+                          f"song longer than {CONTEXT} events.")
+    for index, context, target in found["items"] if check_items else []:
+        if context.dim() == 2 and context.shape[1] == 4 and context.shape[0] < CONTEXT:
+            raise CheckFailed(f"the context of NoteDataset item {index} has {context.shape[0]} events; every context "
+                              f"needs {CONTEXT} (pad a context that starts near the beginning of its song).")
+        expect_shape(f"the context of NoteDataset item {index}", (CONTEXT, 4), tuple(context.shape))
+        expect_shape(f"the next event of NoteDataset item {index}", (4,), tuple(target.shape))
+    return found
+
+
+def _all_items_are_windows(ctx, songs, what):
+    found = _dataset(ctx, songs, list(range(4000)), what)
+    used = {}
+    for index, context, target in found["items"]:
+        source = _source_of(context, target, songs)
+        if source is None:
+            raise CheckFailed(_explain_item(index, context, target, songs))
+        used.setdefault(source[0], []).append(source[1])
+    skipped = [name for name, song in songs.items() if len(song) > CONTEXT + 1 and name not in used]
+    if skipped and found["length"] <= 4000:
+        raise CheckFailed(f"NoteDataset on {what} has no item from {', '.join(skipped)} ({len(songs[skipped[0]])} "
+                          f"events): every song longer than {CONTEXT} events should give at least one.")
+    return found
+
+
+@check("4", points=1, public=True, files=[EXPERIMENTS, MODEL])
+def dataset_items_are_windows_of_one_song(ctx):
+    """4: NoteDataset items are (64 events of one song, the event that follows them) on a small song folder"""
+    songs = _random_songs(ctx.np_random(), [5, 70, 130])
+    _all_items_are_windows(ctx, songs, "a folder of 3 songs of 5, 70 and 130 events by 3 artists")
+
+
+@check("4", points=0.5, public=True, files=[EXPERIMENTS, MODEL])
+def data_loader_batches(ctx):
+    """4: a DataLoader over NoteDataset gives batches of contexts (B, 64, 4) and next events (B, 4)"""
+    songs = _random_songs(ctx.np_random(), [90, 120])
+    found = _dataset(ctx, songs, [0], "a folder of 2 songs of 90 and 120 events", batch_size=8, check_items=False)
+    if "batch_error" in found:
+        raise CheckFailed(f"DataLoader(NoteDataset(...), batch_size=8) could not make a batch: {found['batch_error']}. "
+                          "Every context needs the same shape (64, 4) to be stacked: pad the short ones.")
+    expect(found["batch_shapes"] is not None and len(found["batch_shapes"]) == 2,
+           "a DataLoader batch over NoteDataset should be a pair (contexts, next events); found "
+           f"{found['batch_shapes']!r} shapes.")
+    size = min(8, found["length"])
+    expect_shape(f"the contexts of the first DataLoader batch (batch_size=8, {found['length']} items)",
+                 (size, CONTEXT, 4), tuple(found["batch_shapes"][0]))
+    expect_shape(f"the next events of the first DataLoader batch (batch_size=8, {found['length']} items)", (size, 4),
+                 tuple(found["batch_shapes"][1]))
+
+
+@check("4", points=2, files=[EXPERIMENTS, MODEL])
+def dataset_on_hidden_songs(ctx):
+    """4: on a fresh folder of songs of many lengths, every item is a window of one song and its next event"""
+    rng = ctx.np_random()
+    lengths = [int(rng.integers(2, 40)), int(rng.integers(40, 66)), *rng.integers(66, 180, size=int(rng.integers(3, 6)))]
+    songs = _random_songs(rng, [int(n) for n in lengths])
+    _all_items_are_windows(ctx, songs, f"a folder of {len(songs)} songs of {', '.join(map(str, lengths))} events")
+
+
+# ------------------------------------------------------------------------------ part 2: 5 (the model's contract)
+
+@check("5", points=0, penalty="pretrained_components", public=True, number="5.0", files=[EXPERIMENTS, MODEL])
+def no_pretrained_components(ctx):
+    """Rule: the model uses no pre-trained components (torch.hub, from_pretrained, downloaded weights)"""
+    hits = [f"{name} line {line}: {used}" for name in (MODEL, EXPERIMENTS)
+            for line, used in forbidden_uses(ctx.source(name), name, PRETRAINED_MODULES, PRETRAINED_NAMES)]
+    if hits:
+        raise CheckFailed(f"The model uses pre-trained components ({'; '.join(hits)}), which the handout does not "
+                          "allow: build and train every part yourself.")
+
+
+def _test_contexts(ctx, count):
+    Xte = torch.load(ctx.data_dir / "test.pt", weights_only=True)
+    return Xte[torch.as_tensor(ctx.np_random().choice(len(Xte), size=count, replace=False))]
+
+
+def _expect_distribution_parameters(params, what):
+    problems = scoring.problems(params.detach().double(), len(params), 1e-4)
+    if problems:
+        raise CheckFailed(f"NoteModel's output on {what}: " + " ".join(problems).replace("note_predictions.pt", "it"))
+
+
+@check("5", points=1, public=True, files=[MODEL])
+def model_contract_shapes(ctx):
+    """5: NoteModel() builds with no arguments and maps a (64, 4) context to (1, 134), a (B, 64, 4) batch to (B, 134)"""
+    contexts = _test_contexts(ctx, 5)
+    found = ctx.call("note_model_outputs", contexts[0], contexts,
+                     doing="building NoteModel() and calling it on contexts from test.pt")
+    expect_shape("NoteModel()(x) for one context x of shape (64, 4)", (1, 134), tuple(found["single"].shape))
+    expect_shape("NoteModel()(x) for a batch x of shape (5, 64, 4)", (5, 134), tuple(found["batch"].shape))
+
+
+@check("5", points=1, public=True, files=[MODEL])
+def model_outputs_are_distributions(ctx):
+    """5: NoteModel's sigmas are positive and its log-probabilities of the 128 notes are normalised"""
+    contexts = _test_contexts(ctx, 16)
+    found = ctx.call("note_model_outputs", contexts[0], contexts, doing="calling NoteModel() on contexts from test.pt")
+    expect_shape("NoteModel()(x) for a batch x of shape (16, 64, 4)", (16, 134), tuple(found["batch"].shape))
+    _expect_distribution_parameters(found["batch"], "16 contexts from test.pt")
+
+
+# ------------------------------------------------------------------------------ part 2: 8 (the test predictions)
+
+def _load_predictions(ctx):
+    settings = ctx.assignment.settings
+    path = ctx.data_file(PREDICTIONS, int(settings["predictions_max_mb"] * 2**20))
+    try:
+        predictions = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception as exc:  # weights_only refuses pickled objects that would run code
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise CheckFailed(f"note_predictions.pt could not be loaded with torch.load(..., weights_only=True): {reason}. "
+                          "Save the tensor itself: torch.save(predictions, 'note_predictions.pt').") from None
+    rows = len(torch.load(ctx.data_dir / "test.pt", weights_only=True))
+    problems = scoring.problems(predictions, rows, settings["normalisation_tolerance"])
+    if problems:
+        raise CheckFailed(" ".join(problems))
+    return predictions
+
+
+@check("8", points=1, public=True, files=[PREDICTIONS])
+def predictions_file_is_valid(ctx):
+    """8: note_predictions.pt holds one row of 134 valid parameters per test context"""
+    _load_predictions(ctx)
+
+
+@check("8", points=9, files=[PREDICTIONS])
+def test_negative_log_likelihood(ctx):
+    """8: the mean NLL of note_predictions.pt on the hidden next events, scaled between the baselines"""
+    predictions = _load_predictions(ctx)
+    baselines, floor = ctx.assignment.baselines, ctx.assignment.settings["sigma_floor"]
+    manifest = json.loads((ctx.data_dir / "music_manifest.json").read_text())
+    if baselines.get("data_fingerprint") != manifest["fingerprint"]:
+        raise RuntimeError("the baselines in config.toml were measured on other test data; run `make baselines`")
+    targets = torch.load(ctx.data_dir / "hidden" / "test_targets.pt", weights_only=True)
+    nll = scoring.mean_nll(predictions, targets, floor)
+    unfloored = scoring.mean_nll(predictions, targets, 0.0)
+    parts = scoring.nll_parts(predictions, targets, floor)
+    earned = scoring.points(nll, baselines["marginal_nll"], baselines["reference_nll"], ctx.info.points)
+    report = (f"Mean negative log-likelihood of the {len(targets)} hidden next events: {nll:.4f} "
+              f"(time {parts['time']:.3f}, duration {parts['duration']:.3f}, note {parts['note']:.3f}, volume "
+              f"{parts['volume']:.3f}). Points are linear from the product-of-marginals baseline "
+              f"({baselines['marginal_nll']:.4f}: 0 points) to the reference model ({baselines['reference_nll']:.4f}: "
+              f"{ctx.info.points:g} points): {earned:.2f} of {ctx.info.points:g}.")
+    if unfloored < nll - 1e-9:
+        report += (f" Some sigmas are below {floor:g} and count as {floor:g} (the targets are integers, so a "
+                   f"narrower Gaussian claims precision the data do not have); without that floor the NLL would be "
+                   f"{unfloored:.4f}.")
+    return Scored(earned, report, leaderboard={"Test NLL (lower is better)": (round(nll, 4), "asc")})

@@ -7,6 +7,8 @@ full-covariance Gaussian per digit class fitted to scikit-learn's bundled 8x8 di
 upsampled pixels repeat each other). ``mixture_data.npz``: ``X`` (10, 784), one held-out image of
 each digit. ``hidden/heldout_images.npy``: the other held-out images, for the hidden checks.
 The course's own two files drop in under the same names.
+
+Part 2's music data (``train/``, ``test.pt``, ``hidden/test_targets.pt``) are built by ``music.py``.
 """
 from pathlib import Path
 
@@ -25,6 +27,12 @@ def images():
 
 
 def build(target: Path) -> str:
+    from grader.assignments.cs689_hw4 import music
+
+    return build_mixture(target) + "; " + music.build(target)
+
+
+def build_mixture(target: Path) -> str:
     X, y = images()
     order = np.random.default_rng(0).permutation(len(y))
     heldout = np.concatenate([order[y[order] == k][:HELDOUT_PER_CLASS] for k in range(10)])

@@ -24,3 +24,51 @@ def timed_log_posterior(sub, X, mu, Sigma, pi):
     result = _tensor(sub.attr(MODULE, "log_posterior")(X, mu, Sigma, pi))
     return {"seconds": time.perf_counter() - started, "shape": list(result.shape),
             "finite": bool(torch.isfinite(result).all())}
+
+
+# ------------------------------------------------------------------------------ part 2 (questions 4-8)
+
+def _song_folder(songs):
+    """Write {"artist/song": (L, 4) tensor} as <tmp>/<artist>/<song>.pt, the handout's layout."""
+    import tempfile
+    from pathlib import Path
+
+    root = Path(tempfile.mkdtemp(prefix="songs-"))
+    for name, events in songs.items():
+        path = root / f"{name}.pt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(events, path)
+    return root
+
+
+def note_dataset(sub, songs, context, picks, batch_size):
+    """NoteDataset(root, context=...) on the given songs: its length, items ``picks`` (indices modulo the
+    length), and the shapes of the first DataLoader batch."""
+    from torch.utils.data import DataLoader
+
+    dataset = sub.attr("experiments", "NoteDataset")(str(_song_folder(songs)), context=context)
+    length = len(dataset)
+    items = []
+    for index in sorted({int(i) % length for i in picks}) if length else []:
+        item = dataset[index]
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            return {"length": length, "bad_item": {"index": index, "type": type(item).__name__,
+                                                   "size": len(item) if isinstance(item, (tuple, list)) else None}}
+        items.append([index, _tensor(item[0]), _tensor(item[1])])
+    # the batch after the items: a dataset whose items cannot be stacked is still judged item by item
+    try:
+        batch = next(iter(DataLoader(dataset, batch_size=batch_size, shuffle=False))) if length else None
+    except Exception as exc:
+        return {"length": length, "items": items, "batch_error": f"{type(exc).__name__}: {exc}"[:500]}
+    shapes = [list(part.shape) for part in batch] if isinstance(batch, (tuple, list)) else None
+    return {"length": length, "items": items, "batch_shapes": shapes}
+
+
+def note_model_outputs(sub, single, batch):
+    """NoteModel() built with no arguments, in eval mode, on one context (C, 4) and a batch (B, C, 4)."""
+    model = sub.attr("model", "NoteModel")()
+    model.eval()
+    with torch.no_grad():
+        one, many = model(single), model(batch)
+    parameters = sum(p.numel() for p in model.parameters()) if hasattr(model, "parameters") else None
+    return {"single": _tensor(one), "batch": _tensor(many), "parameters": parameters}

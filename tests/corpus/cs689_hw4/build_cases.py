@@ -1,10 +1,14 @@
-"""Writes the cs689-hw4 corpus: gmm.py as students might write it, each case derived from the
-reference by the edit described below. Run again after changing a case:
+"""Writes the cs689-hw4 corpus: gmm.py, experiments.py, model.py and note_predictions.pt as students
+might write them, each case derived from the reference by the edit described below. A case holds only
+the files it changes; the test takes the others from the reference (cases.toml: complete_from_reference).
+Run again after changing a case:
 
     .venv/bin/python tests/corpus/cs689_hw4/build_cases.py
 """
 import shutil
 from pathlib import Path
+
+import torch
 
 HERE = Path(__file__).resolve().parent
 REFERENCE = (HERE.parents[2] / "reference" / "cs689_hw4" / "gmm.py").read_text()
@@ -118,6 +122,88 @@ def write(case, full=None, observed=None):
     (folder / "gmm.py").write_text(text)
 
 
+EXPERIMENTS = (HERE.parents[2] / "reference" / "cs689_hw4" / "experiments.py").read_text()
+MODEL = (HERE.parents[2] / "reference" / "cs689_hw4" / "model.py").read_text()
+
+
+def _without_markers(text):
+    return "\n".join(line for line in text.splitlines() if "SOLUTION" not in line) + "\n"
+
+
+def _edited(text, *replacements):
+    for old, new in replacements:
+        assert old in text, f"the reference no longer contains {old!r}: update build_cases.py"
+        text = text.replace(old, new)
+    return _without_markers(text)
+
+
+OLD_INDEX = "        self.index = [(s, p) for s, song in enumerate(self.songs) for p in range(1, len(song))]\n"
+OLD_ITEM = """        window = song[max(0, p - self.context):p]
+        padding = torch.zeros(self.context - len(window), 4, dtype=torch.long)
+        return torch.cat([padding, window]), song[p]
+"""
+EXPERIMENT_CASES = {
+    # correct: one window every `context` events, no padding; songs shorter than the context are skipped
+    "correct_dataset_non_overlapping": [(OLD_INDEX, "        self.index = [(s, p) for s, song in enumerate(self.songs) "
+                                                    "for p in range(context, len(song), context)]\n")],
+    # correct: pads short contexts by repeating the song's first event, and returns float tensors
+    "correct_dataset_repeats_first_event": [(OLD_ITEM, """        window = song[max(0, p - self.context):p]
+        padding = song[:1].repeat(self.context - len(window), 1)
+        return torch.cat([padding, window]).float(), song[p].float()
+""")],
+    # all songs glued into one sequence, then windows slid over it: contexts run across songs
+    "wrong_dataset_crosses_songs": [(OLD_INDEX, """        self.songs = [torch.cat(self.songs)]
+        self.index = [(0, p) for p in range(1, len(self.songs[0]))]
+""")],
+    # the window ends at the target instead of just before it
+    "wrong_dataset_context_includes_target": [(OLD_ITEM, """        window = song[max(0, p + 1 - self.context):p + 1]
+        padding = torch.zeros(self.context - len(window), 4, dtype=torch.long)
+        return torch.cat([padding, window]), song[p]
+""")],
+    # short contexts are returned as they are, so items differ in shape and batches cannot be stacked
+    "wrong_dataset_unpadded_short_contexts": [(OLD_ITEM, """        return song[max(0, p - self.context):p], song[p]
+""")],
+    # the experiment runs when the file is imported (no `if __name__ == "__main__":`)
+    "wrong_experiments_run_at_import": [('if __name__ == "__main__":\n    main()\n', "main()\n")],
+}
+HUB = '''def pretrained_features():
+    """An ImageNet ResNet, tried as a feature extractor."""
+    return torch.hub.load("pytorch/vision", "resnet18", weights="IMAGENET1K_V1")
+
+
+class NoteModel(nn.Module):'''
+MODEL_CASES = {
+    # correct: a different model, an MLP over the last 16 events
+    "correct_model_mlp": [("        self.read_events = 48", "        self.read_events = 16\n        self.mlp = nn.Sequential("
+                           "nn.Flatten(), nn.Linear(16 * 4, 64), nn.ReLU(), nn.Linear(64, 134))"),
+                          ("        out = self.head(states[:, -1])", "        out = self.mlp(x / 64.0)")],
+    # one context gives (134,), not (1, 134)
+    "wrong_model_single_output_flat": [("        return params\n", "        return params.squeeze(0) if single else params\n")],
+    # sigmas straight from a linear layer: some are negative
+    "wrong_model_raw_sigmas": [("SIGMA_FLOOR + torch.tensor([ts, ds, vs]) * softplus(out[:, [1, 3, 133]])",
+                                "torch.tensor([ts, ds, vs]) * out[:, [1, 3, 133]]"),
+                               ("        sigmas = torch.sqrt(sigmas ** 2 + self.sigma_extra ** 2)\n", "")],
+    # note logits that are not log-probabilities
+    "wrong_model_unnormalised_logits": [("torch.log_softmax(out[:, 4:132], dim=1)", "out[:, 4:132]")],
+    # a pre-trained network fetched with torch.hub (never called by the checks: the rule reads the code)
+    "wrong_model_uses_torch_hub": [("class NoteModel(nn.Module):", HUB)],
+}
+PREDICTION_CASES = {
+    # a dict around the tensor
+    "wrong_predictions_in_a_dict": {"predictions": torch.zeros(3, 134)},
+    # predictions for the first ten test contexts only (valid rows: uniform notes)
+    "wrong_predictions_ten_rows": torch.cat([torch.zeros(10, 4), torch.full((10, 128), -4.852030263919617),
+                                            torch.tensor([[74.0, 4.0]]).repeat(10, 1)], dim=1),
+}
+
+
+def _case_folder(case):
+    folder = HERE / case
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    return folder
+
+
 def main():
     for name, body in FULL.items():
         write(f"correct_{name}", full=body)
@@ -127,6 +213,12 @@ def main():
         write(case, full=body)
     for case, body in WRONG_OBSERVED.items():
         write(case, observed=body)
+    for case, edits in EXPERIMENT_CASES.items():
+        (_case_folder(case) / "experiments.py").write_text(_edited(EXPERIMENTS, *edits))
+    for case, edits in MODEL_CASES.items():
+        (_case_folder(case) / "model.py").write_text(_edited(MODEL, *edits))
+    for case, predictions in PREDICTION_CASES.items():
+        torch.save(predictions, _case_folder(case) / "note_predictions.pt")
     print(f"wrote the corpus into {HERE}")
 
 

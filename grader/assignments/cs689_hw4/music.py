@@ -1,0 +1,169 @@
+"""The next-note data set of part 2 (questions 4-8), built from the scores music21 ships.
+
+The course's files come from the Lakh MIDI data set, which cannot be downloaded here. This module
+writes the same layout from music21's bundled corpus, one song per instrument part:
+
+    train/<artist>/<song>.pt      LongTensor (L, 4): [time since the last event, duration, note, volume]
+    test.pt                       LongTensor Xte (M, 64, 4): contexts from held-out songs
+    hidden/test_targets.pt        LongTensor (M, 4): the event after each context (autograder only)
+    music_manifest.json           counts, the rules below, and a fingerprint of test.pt and the targets
+
+Rules (see data/README.md):
+- times and durations are in ticks, TICKS_PER_QUARTER to a quarter note; tied notes are merged;
+  a chord gives one event per pitch, lowest first, the later ones 0 ticks after the first;
+- the note is the MIDI pitch (0-127);
+- the volume is the score's latest dynamic marking (music21's velocity scale) or mezzo-forte when
+  there is none, with a metrical accent: round(base x (0.85 + 0.15 x beat strength));
+- every TEST_EVERY-th song of an artist with more than CONTEXT events (sorted by name) is held
+  out; up to TEST_PER_SONG positions of each give a test context (always a full one) and its target.
+
+Parsing is cached per score under ``cache/`` so that a rebuild takes seconds.
+"""
+import hashlib
+import json
+import os
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+
+TICKS_PER_QUARTER = 12
+CONTEXT = 64
+TEST_EVERY = 8
+TEST_PER_SONG = 12
+FORMAT = 1  # bump when the rules above change: the cache is keyed by it
+# (artist folder, music21 corpus composer, how many scores): spread evenly over the composer's list
+# Mostly long parts, like the test contexts; Bach's chorale parts (about 55 events) are the short songs.
+SOURCES = (("bach", "bach", 40), ("palestrina", "palestrina", 130), ("ryans_mammoth", "ryansMammoth", 150),
+           ("monteverdi", "monteverdi", 16), ("josquin", "josquin", 8), ("trecento", "trecento", 16))
+MEZZO_FORTE = 0.63  # music21's volumeScalar for mf; used until a score's first marking
+
+
+def _part_events(part):
+    from music21 import dynamics, note
+
+    flat = part.stripTies().flatten()
+    marks = sorted(((float(d.offset), d.volumeScalar) for d in flat.getElementsByClass(dynamics.Dynamic)
+                    if d.volumeScalar is not None), key=lambda m: m[0])
+    base, events, last_onset = round(127 * MEZZO_FORTE), [], 0
+    for element in flat.notes:
+        while marks and marks[0][0] <= float(element.offset):
+            base = round(127 * marks.pop(0)[1])
+        try:
+            strength = float(element.beatStrength)
+        except Exception:  # no time signature in reach
+            strength = 0.5
+        volume = int(min(127, max(1, round(base * (0.85 + 0.15 * strength)))))
+        onset = round(float(element.offset) * TICKS_PER_QUARTER)
+        duration = max(0, round(float(element.quarterLength) * TICKS_PER_QUARTER))
+        pitches = [element.pitch] if isinstance(element, note.Note) else sorted(element.pitches, key=lambda p: p.midi)
+        for pitch in pitches:
+            events.append((max(0, onset - last_onset), duration, int(min(127, max(0, pitch.midi))), volume))
+            last_onset = onset
+    return np.array(events, dtype=np.int64).reshape(-1, 4)
+
+
+def _parse(path):
+    """Every part of one score as an (L, 4) array; [] when music21 cannot read it."""
+    from music21 import converter, stream
+
+    try:
+        score = converter.parse(path)
+    except Exception:
+        return []
+    if isinstance(score, stream.Opus):
+        score = score.scores[0] if len(score.scores) else None
+    if score is None:
+        return []
+    parts = list(score.parts) if len(score.parts) else [score]
+    return [events for events in map(_part_events, parts) if len(events) >= 2]
+
+
+def _cached_parse(job):
+    path, cache_file = job
+    cache_file = Path(cache_file)
+    if cache_file.exists():
+        with np.load(cache_file) as cached:
+            return [cached[f"part{i}"] for i in range(len(cached.files))]
+    parts = _parse(path)
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    temporary = cache_file.with_suffix(".tmp.npz")
+    np.savez(temporary, **{f"part{i}": events for i, events in enumerate(parts)})
+    os.replace(temporary, cache_file)
+    return parts
+
+
+def _scores():
+    """(artist, song stem, corpus path) of the chosen scores, in a fixed order."""
+    from music21 import corpus
+
+    chosen = []
+    for artist, composer, count in SOURCES:
+        paths = sorted(corpus.getComposer(composer), key=str)
+        picks = np.linspace(0, len(paths) - 1, num=min(count, len(paths))).round().astype(int)
+        for index in sorted(set(picks.tolist())):
+            path = Path(paths[index])
+            chosen.append((artist, path.name.split(".")[0] if path.suffix == ".mxl" else path.stem, str(path)))
+    return chosen
+
+
+def _safe(name):
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def build(target: Path, progress=True) -> str:
+    import music21
+    import torch
+    from tqdm import tqdm
+
+    scores = _scores()
+    cache = target / "cache" / f"music21-{music21.__version__}-ticks{TICKS_PER_QUARTER}-format{FORMAT}"
+    jobs = [(path, str(cache / artist / f"{_safe(Path(path).name)}.npz")) for artist, _, path in scores]
+    with get_context("fork").Pool(min(2, os.cpu_count() or 1)) as pool:
+        parsed = list(tqdm(pool.imap(_cached_parse, jobs, chunksize=4), total=len(jobs), unit="score",
+                           desc="cs689-hw4 music data", disable=not progress))
+    songs = {}
+    for (artist, stem, _), parts in zip(scores, parsed, strict=True):
+        for index, events in enumerate(parts):
+            songs.setdefault(artist, []).append((_safe(f"{stem}_part{index}"), events))
+    train_dir = target / "train"
+    if train_dir.exists():
+        import shutil
+
+        shutil.rmtree(train_dir)
+    contexts, targets, counts = [], [], {}
+    rng = np.random.default_rng(689)
+    for artist in sorted(songs):
+        long_songs = sorted(name for name, events in songs[artist] if len(events) > CONTEXT)
+        held_out = set(long_songs[TEST_EVERY // 2::TEST_EVERY])
+        counts[artist] = {"train songs": 0, "held-out songs": len(held_out)}
+        for name, events in sorted(songs[artist], key=lambda s: s[0]):
+            if name in held_out:
+                positions = np.arange(CONTEXT, len(events))
+                for p in np.sort(rng.choice(positions, size=min(TEST_PER_SONG, len(positions)), replace=False)):
+                    contexts.append(events[p - CONTEXT:p])
+                    targets.append(events[p])
+                continue
+            (train_dir / artist).mkdir(parents=True, exist_ok=True)
+            torch.save(torch.from_numpy(events), train_dir / artist / f"{name}.pt")
+            counts[artist]["train songs"] += 1
+    Xte = torch.from_numpy(np.stack(contexts))
+    test_targets = torch.from_numpy(np.stack(targets))
+    (target / "hidden").mkdir(parents=True, exist_ok=True)
+    torch.save(Xte, target / "test.pt")
+    torch.save(test_targets, target / "hidden" / "test_targets.pt")
+    manifest = {"ticks_per_quarter": TICKS_PER_QUARTER, "context": CONTEXT, "music21": music21.__version__,
+                "artists": counts, "test_contexts": len(Xte), "fingerprint": fingerprint(Xte, test_targets)}
+    (target / "music_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    train_songs = sum(c["train songs"] for c in counts.values())
+    return (f"wrote {train_songs} training songs by {len(counts)} artists under {train_dir}, test.pt "
+            f"({len(Xte)} contexts of {CONTEXT} events) and hidden/test_targets.pt")
+
+
+def fingerprint(Xte, targets) -> str:
+    """sha256 of the test contexts and targets: baselines and the reference's predictions name the
+    data they were computed on, so a rebuilt data set cannot silently mismatch them."""
+    digest = hashlib.sha256()
+    for tensor in (Xte, targets):
+        digest.update(np.ascontiguousarray(tensor.numpy()).tobytes())
+    return digest.hexdigest()[:16]

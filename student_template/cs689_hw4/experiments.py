@@ -1,0 +1,139 @@
+"""Questions 4, 6, 7 and 8: the data loader, the train/validation experiment, and the test predictions.
+
+Run ``python experiments.py --data DATA_FOLDER`` (the folder holding ``train/`` and ``test.pt``). It
+trains NoteModel, saves the loss curves to ``loss_curves.png``, prints a table of the final losses,
+the training time and the time per prediction, and writes ``note_predictions.pt`` (M, 134) and the
+trained weights ``note_model.pt``.
+Nothing runs on import.
+"""
+import math
+import time
+from pathlib import Path
+
+import torch
+from torch.utils.data import ConcatDataset, DataLoader, Dataset, Subset
+
+from model import NoteModel
+
+CONTEXT = 64
+
+
+class NoteDataset(Dataset):
+    """(context, next event) pairs from the songs under ``root/<artist>/<song>.pt``.
+
+    Item i is a pair: ``context`` events of one song (a tensor (context, 4)) and the event that follows
+    them (4,). A window never runs from one song into another. Describe in your report which windows
+    you take and what you do with songs shorter than the context.
+    """
+
+    def __init__(self, root, context=CONTEXT):
+        # TODO: load every song and index its (song, position) pairs
+        raise NotImplementedError("NoteDataset.__init__ is not written yet")
+
+    def __len__(self):
+        raise NotImplementedError("NoteDataset.__len__ is not written yet")
+
+    def __getitem__(self, i):
+        # TODO: the context before position p of song s, padded on the left, and event p
+        raise NotImplementedError("NoteDataset.__getitem__ is not written yet")
+
+
+def split_by_song(dataset, validation_fraction=0.1, seed=0):
+    """Training and validation subsets that share no song (windows of one song are alike)."""
+    raise NotImplementedError("split_by_song is not written yet")
+
+
+def negative_log_likelihood(params, targets):
+    """Mean over rows of -[log N(t) + log N(d) + log pi_n + log N(v)] for params (B, 134), targets (B, 4)."""
+    raise NotImplementedError("negative_log_likelihood is not written yet")
+
+
+def mean_loss(model, loader):
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for contexts, targets in loader:
+            total += negative_log_likelihood(model(contexts), targets).item() * len(targets)
+            count += len(targets)
+    return total / count
+
+
+def train(model, train_set, validation_set, epochs=8, batch_size=128, learning_rate=2e-3, seed=0, progress=True):
+    """Fit ``model`` on ``train_set``; return {"train": [...], "validation": [...]}, the loss per epoch."""
+    from tqdm import tqdm
+
+    # TODO: minibatch training, keeping the weights of the best validation epoch
+    raise NotImplementedError("train is not written yet")
+
+
+def widen_sigmas(model, loader):
+    """Set model.sigma_extra: for time, duration and volume, the extra spread c (sigma -> sqrt(sigma^2 + c^2))
+    that makes the mean predicted variance equal the mean squared error on ``loader``. A Gaussian NLL
+    punishes a confident miss quadratically, and rare long rests are exactly such misses: matching the
+    second moment, as the best Gaussian does, keeps them affordable."""
+    raise NotImplementedError("widen_sigmas is not written yet")
+
+
+def plot_losses(history, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    epochs = range(1, len(history["train"]) + 1)
+    axes.plot(epochs, history["train"], marker="o", label="training (average over the epoch)")
+    axes.plot(epochs, history["validation"], marker="o", label="validation (end of the epoch)")
+    axes.set(xlabel="epoch", ylabel="mean negative log-likelihood", title="NoteModel")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def predict(model, contexts, batch_size=512):
+    """(M, 134) predictions for contexts (M, C, 4)."""
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(contexts[i:i + batch_size]) for i in range(0, len(contexts), batch_size)])
+
+
+def main(argv=None):
+    import argparse
+    import platform
+
+    from tabulate import tabulate
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=Path("data/cs689_hw4"), help="folder with train/ and test.pt")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=Path("."), help="where the plot and note_predictions.pt go")
+    args = parser.parse_args(argv)
+    torch.manual_seed(0)
+    dataset = NoteDataset(args.data / "train")
+    train_set, validation_set = split_by_song(dataset)
+    model = NoteModel()
+    started = time.perf_counter()
+    history = train(model, train_set, validation_set, epochs=args.epochs)
+    training_seconds = time.perf_counter() - started
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot_losses(history, args.out / "loss_curves.png")
+    final_train = mean_loss(model, DataLoader(train_set, batch_size=512))
+    final_validation = mean_loss(model, DataLoader(validation_set, batch_size=512))
+    Xte = torch.load(args.data / "test.pt", weights_only=True)
+    started = time.perf_counter()
+    predictions = predict(model, Xte)
+    per_prediction = (time.perf_counter() - started) / len(Xte)
+    torch.save(predictions.float(), args.out / "note_predictions.pt")
+    torch.save(model.state_dict(), args.out / "note_model.pt")
+    print(tabulate([["training", f"{final_train:.4f}"], ["validation", f"{final_validation:.4f}"]],
+                   headers=["set", "final mean NLL"]))
+    print(f"training time {training_seconds:.0f} s; {1e3 * per_prediction:.3f} ms per context window "
+          f"(batches of 512) on {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
+    print(f"wrote {args.out / 'note_predictions.pt'} {tuple(predictions.shape)}, the weights (note_model.pt) and "
+          f"{args.out / 'loss_curves.png'}")
+    return model, history
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,8 @@ every process below it (zygote, supervisors, workers): shared pages are counted 
 what a container's memory limit sees. Goals: a run within 2x the time of a cold
 `import torch`, every assignment's run_autograder within Gradescope's default container
 (768 MB, half a CPU, 10 min; cs689-hw4, which ships a 50 MB model, needs the 1 GB setting), and grade-all at 60 or more cs446-hw2 submissions a minute.
-Then, in this process: cs689-hw4's reference log_posterior against a naive one and the arithmetic floor.
+Then, in this process: cs689-hw4's reference log_posterior against a naive one and the arithmetic floor,
+and its next-note model's test NLL against the baselines, training time and time per prediction.
 """
 import json
 import os
@@ -183,6 +184,36 @@ def _gmm_rows():
     return rows, report
 
 
+def _music_rows():
+    """cs689-hw4 part 2: the test NLL of the reference model and of the product of marginals (measured by
+    `make baselines`, which also times the training), and the reference model's time per prediction,
+    measured here (it does not depend on the weights)."""
+    import importlib.util
+
+    import torch
+
+    assignment = assignments.get("cs689-hw4")
+    baselines = assignment.baselines
+    spec = importlib.util.spec_from_file_location("cs689_model", REPO / "reference" / "cs689_hw4" / "model.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.NoteModel().eval()
+    contexts = torch.load(assignment.data_dir / "test.pt", weights_only=True)
+    with torch.no_grad():
+        batched, _ = _median_seconds(lambda: [model(contexts[i:i + 512]) for i in range(0, len(contexts), 512)])
+        single, _ = _median_seconds(lambda: [model(contexts[i]) for i in range(100)])
+    rows = [["product of marginals", f"{baselines['marginal_nll']:.4f}", "-", "-", "-"],
+            ["reference NoteModel", f"{baselines['reference_nll']:.4f}",
+             f"{baselines.get('reference_training_seconds', float('nan')):.0f} "
+             f"({baselines.get('reference_epochs', '?')} epochs)",
+             f"{1e3 * batched / len(contexts):.3f}", f"{1e3 * single / 100:.2f}"]]
+    report = {"cs689 note model": {"marginal_nll": baselines["marginal_nll"], "reference_nll": baselines["reference_nll"],
+                                   "training_seconds": baselines.get("reference_training_seconds"),
+                                   "ms_per_context_batched": 1e3 * batched / len(contexts),
+                                   "ms_per_context_alone": 1e3 * single / 100}}
+    return rows, report
+
+
 def main():
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -222,6 +253,11 @@ def main():
     gmm_rows, gmm_report = _gmm_rows()
     report.update(gmm_report)
     print(tabulate(gmm_rows, headers=["computation", "ms", "vs arithmetic floor", "finite", "max |diff| vs reference"]))
+    print()
+    music_rows, music_report = _music_rows()
+    report.update(music_report)
+    print(tabulate(music_rows, headers=["cs689 test predictions", "mean NLL", "training s", "ms per context (batches "
+                                        "of 512)", "ms per context (one at a time)"]))
     worst = max(v["peak_mb"] for k, v in report.items() if "peak_mb" in v and not k.startswith("grade-all"))
     print(f"\nGoals: a run within 2x the import time (reference, 2 cores); a single run's peak memory under "
           f"Gradescope's {GRADESCOPE_MEMORY_MB} MB (worst here: {worst:.0f} MB); grade-all at 60 or more per "

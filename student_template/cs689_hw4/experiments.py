@@ -3,9 +3,10 @@
 Run ``python experiments.py --data DATA_FOLDER`` (the folder holding ``train/`` and ``test.pt``). It
 trains NoteModel, saves the loss curves to ``loss_curves.png``, prints a table of the final losses,
 the training time and the time per prediction, and writes ``note_predictions.pt`` (M, 134) and the
-trained weights ``note_model.pt``.
+trained weights ``note_model.pt``, with the numbers of question 7 in ``experiment.json``.
 Nothing runs on import.
 """
+import json
 import math
 import time
 from pathlib import Path
@@ -126,12 +127,15 @@ def main(argv=None):
     per_prediction = (time.perf_counter() - started) / len(Xte)
     torch.save(predictions.float(), args.out / "note_predictions.pt")
     torch.save(model.state_dict(), args.out / "note_model.pt")
+    summary = {"train_nll": final_train, "validation_nll": final_validation, "training_seconds": training_seconds,
+               "seconds_per_prediction": per_prediction, "epochs": len(history["train"])}
+    (args.out / "experiment.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(tabulate([["training", f"{final_train:.4f}"], ["validation", f"{final_validation:.4f}"]],
                    headers=["set", "final mean NLL"]))
     print(f"training time {training_seconds:.0f} s; {1e3 * per_prediction:.3f} ms per context window "
           f"(batches of 512) on {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads")
-    print(f"wrote {args.out / 'note_predictions.pt'} {tuple(predictions.shape)}, the weights (note_model.pt) and "
-          f"{args.out / 'loss_curves.png'}")
+    print(f"wrote {args.out / 'note_predictions.pt'} {tuple(predictions.shape)}, the weights (note_model.pt), "
+          f"these numbers (experiment.json) and {args.out / 'loss_curves.png'}")
     return model, history
 
 

@@ -49,6 +49,9 @@ def build(assignment, epochs=8) -> str:
                     "--out", str(out)], cwd=assignment.reference_dir, check=True)
     shutil.copy(out / "note_predictions.pt", assignment.reference_dir / "note_predictions.pt")
     values = measure(assignment, assignment.reference_dir / "note_predictions.pt")
+    experiment = json.loads((out / "experiment.json").read_text())
+    values.update(reference_training_seconds=round(experiment["training_seconds"], 1),
+                  reference_epochs=experiment["epochs"])
     write_config(values)
     return (f"marginal baseline NLL {values['marginal_nll']:.4f}, reference NLL {values['reference_nll']:.4f}; "
             f"written to the [baselines] table of config.toml (loss curves in {out})")

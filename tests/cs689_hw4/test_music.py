@@ -214,3 +214,15 @@ def test_part_one_alone_is_graded_on_question_three(graders, tmp_path):
         else:
             assert test["status"] == "failed" and "no file named" in test["output"], test
     assert results["score"] == sum(info.points for info, _ in cs689.checks if info.question.startswith("3"))
+
+
+def test_a_collapsed_sigma_is_scored_at_the_floor_and_the_report_says_so(tmp_path):
+    collapsed = _valid().clone()
+    collapsed[:, 133] = 1e-3   # volume sigmas far below the floor
+    torch.save(collapsed, tmp_path / "note_predictions.pt")
+    scored = checks.test_negative_log_likelihood(_fake_ctx(tmp_path))
+    floor = cs689.settings["sigma_floor"]
+    assert scored.leaderboard["Test NLL (lower is better)"][0] == pytest.approx(
+        scoring.mean_nll(collapsed, TARGETS, floor), abs=1e-4)
+    assert f"without that floor the NLL would be {scoring.mean_nll(collapsed, TARGETS, 0.0):.4f}" in scored.report
+    assert 0 <= scored.points <= 9

@@ -479,8 +479,11 @@ def test_negative_log_likelihood(ctx):
               f"{parts['volume']:.3f}). Points are linear from the product-of-marginals baseline "
               f"({baselines['marginal_nll']:.4f}: 0 points) to the reference model ({baselines['reference_nll']:.4f}: "
               f"{ctx.info.points:g} points): {earned:.2f} of {ctx.info.points:g}.")
-    if unfloored < nll - 1e-9:
-        report += (f" Some sigmas are below {floor:g} and count as {floor:g} (the targets are integers, so a "
+    below = int((predictions[:, list(scoring.SIGMA_COLUMNS)] < floor).sum())
+    if below:
+        report += (f" {below} sigmas are below {floor:g} and count as {floor:g} (the targets are integers, so a "
                    f"narrower Gaussian claims precision the data do not have); without that floor the NLL would be "
                    f"{unfloored:.4f}.")
+    else:
+        report += f" No sigma is below the floor of {floor:g}: the NLL without the floor is the same, {unfloored:.4f}."
     return Scored(earned, report, leaderboard={"Test NLL (lower is better)": (round(nll, 4), "asc")})

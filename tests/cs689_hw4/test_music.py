@@ -56,6 +56,8 @@ def test_the_data_have_the_handouts_layout():
     assert any(len(torch.load(p, weights_only=True)) < 64 for p in songs[:40]), "some songs are shorter than C"
     manifest = json.loads((DATA / "music_manifest.json").read_text())
     assert manifest["fingerprint"] == music.fingerprint(XTE, TARGETS)
+    # every song has its own file: no two parts share a name (and overwrite each other)
+    assert len(songs) == sum(counts["train songs"] for counts in manifest["artists"].values())
 
 
 def test_test_contexts_come_from_songs_held_out_of_training():

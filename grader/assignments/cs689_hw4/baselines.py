@@ -30,10 +30,11 @@ def measure(assignment, predictions_file):
     marginal = scoring.marginal_predictions(train_songs(data_dir), len(targets))
     reference = torch.load(predictions_file, weights_only=True)
     manifest = json.loads((data_dir / "music_manifest.json").read_text())
+    # full precision (json writes floats that read back exactly): the reference must score exactly full marks
     return {"data_fingerprint": manifest["fingerprint"],
-            "marginal_nll": round(scoring.mean_nll(marginal, targets, floor), 6),
-            "reference_nll": round(scoring.mean_nll(reference, targets, floor), 6),
-            "reference_nll_unfloored": round(scoring.mean_nll(reference, targets, 0.0), 6)}
+            "marginal_nll": scoring.mean_nll(marginal, targets, floor),
+            "reference_nll": scoring.mean_nll(reference, targets, floor),
+            "reference_nll_unfloored": scoring.mean_nll(reference, targets, 0.0)}
 
 
 def write_config(values, config=ASSIGNMENTS_DIR / "cs689_hw4" / "config.toml"):

@@ -103,7 +103,7 @@ def _scores():
         picks = np.linspace(0, len(paths) - 1, num=min(count, len(paths))).round().astype(int)
         for index in sorted(set(picks.tolist())):
             path = Path(paths[index])
-            chosen.append((artist, path.name.split(".")[0] if path.suffix == ".mxl" else path.stem, str(path)))
+            chosen.append((artist, path.stem, str(path)))  # "madrigal.3.1.mxl" -> "madrigal.3.1": unique
     return chosen
 
 

@@ -148,14 +148,10 @@ def _gmm_rows():
     """cs689-hw4 question 3: the reference log_posterior on the supplied model against the naive
     formula, with the floor set by the Cholesky factorisations' arithmetic (K D^3/3 flops, plus
     K N D^2 for the triangular solves) at this machine's measured float64 matrix-multiply rate."""
-    import importlib.util
-
     import numpy as np
     import torch
 
-    spec = importlib.util.spec_from_file_location("cs689_gmm", REPO / "reference" / "cs689_hw4" / "gmm.py")
-    reference = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reference)
+    reference = assignments.get("cs689-hw4").load_reference_module("gmm")
     data = REPO / "data" / "cs689_hw4"
     with np.load(data / "mixture_model.npz") as model, np.load(data / "mixture_data.npz") as supplied:
         mu, Sigma, pi, X = (torch.as_tensor(a) for a in (model["mu"], model["Sigma"], model["pi"], supplied["X"]))
@@ -188,16 +184,11 @@ def _music_rows():
     """cs689-hw4 part 2: the test NLL of the reference model and of the product of marginals (measured by
     `make baselines`, which also times the training), and the reference model's time per prediction,
     measured here (it does not depend on the weights)."""
-    import importlib.util
-
     import torch
 
     assignment = assignments.get("cs689-hw4")
     baselines = assignment.baselines
-    spec = importlib.util.spec_from_file_location("cs689_model", REPO / "reference" / "cs689_hw4" / "model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    model = module.NoteModel().eval()
+    model = assignment.load_reference_module("model").NoteModel().eval()
     contexts = torch.load(assignment.data_dir / "test.pt", weights_only=True)
     with torch.no_grad():
         batched, _ = _median_seconds(lambda: [model(contexts[i:i + 512]) for i in range(0, len(contexts), 512)])

@@ -89,31 +89,40 @@ class Assignment:
         return limits_from_config(self.limits)
 
     def load_reference(self):
-        """The reference modules as a namespace (``ref.hw2_ResNet.Block``); trusted code only.
+        """The reference modules as a namespace (``ref.hw2_ResNet.Block``); trusted code only."""
+        names = self.modules + [Path(f).stem for f in self.provided if f.endswith(".py")]
+        return types.SimpleNamespace(**self._load_reference_modules(names))
+
+    def load_reference_module(self, name):
+        """One module of the reference folder by name (a reference_only worked answer, say); trusted code only."""
+        return self._load_reference_modules([name])[name]
+
+    def _load_reference_modules(self, names):
+        """{name: module} of reference/<folder>/<name>.py.
 
         The reference folder is on sys.path only while its modules load, and its sibling modules
         (a provided ``utils``, say) are then taken out of sys.modules, so two assignments' ``utils``
         never meet.
         """
-        namespace = types.SimpleNamespace()
+        loaded = {}
         folder = str(self.reference_dir)
         before = set(sys.modules)
         sys.path.insert(0, folder)
         try:
-            for name in self.modules + [Path(f).stem for f in self.provided if f.endswith(".py")]:
+            for name in names:
                 path = self.reference_dir / f"{name}.py"
                 spec = importlib.util.spec_from_file_location(f"_reference_{self.folder}_{name}", path)
                 module = importlib.util.module_from_spec(spec)
                 sys.modules[spec.name] = module  # dataclasses and pickling look modules up here
                 spec.loader.exec_module(module)
-                setattr(namespace, name, module)
+                loaded[name] = module
         finally:
             sys.path.remove(folder)
             for name in set(sys.modules) - before:
                 if not name.startswith("_reference_") and \
                         str(getattr(sys.modules[name], "__file__", "")).startswith(folder):
                     del sys.modules[name]
-        return namespace
+        return loaded
 
     def extension(self, name):
         """The assignment's optional module ``<name>.py`` (``data`` builds data, ``tables`` prints the

@@ -1,6 +1,5 @@
 """cs446-hw2 questions 1 and 2 (written): the reference's EM for Bernoulli mixtures and its numeric
 answers, checked against independent computations (the handout's product formula, autograd, torch layers)."""
-import importlib.util
 import math
 
 import numpy as np
@@ -9,18 +8,9 @@ import torch
 
 from grader.engine import assignments
 
-FOLDER = assignments.get("cs446-hw2").reference_dir
-
-
-def _module(name):
-    spec = importlib.util.spec_from_file_location(f"cs446_{name}", FOLDER / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-em = _module("bernoulli_em")
-net = _module("deep_net")
+cs446 = assignments.get("cs446-hw2")
+em = cs446.load_reference_module("bernoulli_em")
+net = cs446.load_reference_module("deep_net")
 
 
 def _planted(rng, n=600, D=40, K=3):

@@ -1,6 +1,4 @@
 """The written problems' reference answers, checked against independent computations."""
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
@@ -8,9 +6,7 @@ import torch
 from grader.engine import assignments
 
 csci567 = assignments.get("csci567-hw3")
-spec = importlib.util.spec_from_file_location("csci567_written", csci567.reference_dir / "written_problems.py")
-written = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(written)
+written = csci567.load_reference_module("written_problems")
 
 
 def test_written_problems_never_reach_students():

@@ -1,7 +1,5 @@
 """The written part (GMM gradients and moments) as reference answers, checked against torch autograd,
 an independent closed form and a large Monte-Carlo sample."""
-import importlib.util
-
 import numpy as np
 import pytest
 import torch
@@ -9,9 +7,7 @@ import torch
 from grader.engine import assignments
 
 eecs4404 = assignments.get("eecs4404-a3")
-spec = importlib.util.spec_from_file_location("eecs4404_gmm", eecs4404.reference_dir / "gmm_gradients.py")
-gmm = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(gmm)
+gmm = eecs4404.load_reference_module("gmm_gradients")
 
 
 def random_problem(seed, n=30, k=3, d=4):

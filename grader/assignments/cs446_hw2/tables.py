@@ -1,18 +1,8 @@
 """The reference's answers to question 2(g)-(h), the CNN's sizes, for TAs reading written reports
 (``python -m grader tables cs446-hw2``)."""
-import importlib.util
-
-
-def _deep_net(assignment):
-    spec = importlib.util.spec_from_file_location("cs446_deep_net", assignment.reference_dir / "deep_net.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def tables(assignment):
     """[(title, column headers, rows)]: each layer's output, and the second convolution's design."""
-    net = _deep_net(assignment)
+    net = assignment.load_reference_module("deep_net")
     (channels, side), (pooled_channels, pooled_side) = net.first_layers()
     [(kernel, stride, out_channels)] = net.second_convolutions()
     second_side = net.conv_output_size(pooled_side, kernel, stride)

@@ -407,8 +407,16 @@ def no_pretrained_components(ctx):
                           "allow: build and train every part yourself.")
 
 
+@functools.lru_cache(maxsize=2)
+def _test_data(data_dir):
+    """(Xte, hidden targets, manifest): read once per grading process; never modified."""
+    return (torch.load(data_dir / "test.pt", weights_only=True),
+            torch.load(data_dir / "hidden" / "test_targets.pt", weights_only=True),
+            json.loads((data_dir / "music_manifest.json").read_text()))
+
+
 def _test_contexts(ctx, count):
-    Xte = torch.load(ctx.data_dir / "test.pt", weights_only=True)
+    Xte = _test_data(ctx.data_dir)[0]
     return Xte[torch.as_tensor(ctx.np_random().choice(len(Xte), size=count, replace=False))]
 
 
@@ -448,7 +456,7 @@ def _load_predictions(ctx):
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise CheckFailed(f"note_predictions.pt could not be loaded with torch.load(..., weights_only=True): {reason}. "
                           "Save the tensor itself: torch.save(predictions, 'note_predictions.pt').") from None
-    rows = len(torch.load(ctx.data_dir / "test.pt", weights_only=True))
+    rows = len(_test_data(ctx.data_dir)[0])
     problems = scoring.problems(predictions, rows, settings["normalisation_tolerance"])
     if problems:
         raise CheckFailed(" ".join(problems))
@@ -466,10 +474,9 @@ def test_negative_log_likelihood(ctx):
     """8: the mean NLL of note_predictions.pt on the hidden next events, scaled between the baselines"""
     predictions = _load_predictions(ctx)
     baselines, floor = ctx.assignment.baselines, ctx.assignment.settings["sigma_floor"]
-    manifest = json.loads((ctx.data_dir / "music_manifest.json").read_text())
+    _, targets, manifest = _test_data(ctx.data_dir)
     if baselines.get("data_fingerprint") != manifest["fingerprint"]:
         raise RuntimeError("the baselines in config.toml were measured on other test data; run `make baselines`")
-    targets = torch.load(ctx.data_dir / "hidden" / "test_targets.pt", weights_only=True)
     nll = scoring.mean_nll(predictions, targets, floor)
     unfloored = scoring.mean_nll(predictions, targets, 0.0)
     parts = scoring.nll_parts(predictions, targets, floor)

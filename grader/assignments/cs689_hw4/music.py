@@ -22,6 +22,7 @@ Parsing is cached per score under ``cache/`` so that a rebuild takes seconds.
 import hashlib
 import json
 import os
+import shutil
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -128,8 +129,6 @@ def build(target: Path, progress=True) -> str:
             songs.setdefault(artist, []).append((_safe(f"{stem}_part{index}"), events))
     train_dir = target / "train"
     if train_dir.exists():
-        import shutil
-
         shutil.rmtree(train_dir)
     contexts, targets, counts = [], [], {}
     rng = np.random.default_rng(689)

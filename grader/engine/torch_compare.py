@@ -108,10 +108,14 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     module, factory, args = student_build
     _, student = build_and_trace(ctx, module, factory, args, x)
     reference_model = reference_model.double()
-    _, reference_calls = torch_trace.trace(reference_model, x.double())
+    x_reference = x.double() if x.is_floating_point() else x  # word numbers stay integers
+    reference_output, reference_calls = torch_trace.trace(reference_model, x_reference)
     expected_layers = torch_trace.holders(reference_calls)
     found_layers = torch_trace.holders(student["calls"])
     match_layers(what, expected_layers, found_layers)
+    if list(student["output_shape"]) != list(reference_output.shape):
+        raise CheckFailed(f"{what}: the output has shape {tuple(student['output_shape'])}; expected "
+                          f"{tuple(reference_output.shape)}.")
 
     values = draw_values(expected_layers, ctx.rng)
     out_weights = None
@@ -122,7 +126,7 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     modules = [layer["module"] for layer in expected_layers]
     torch_trace.assign(modules, [{k: v.double() if v.is_floating_point() else v for k, v in t.items()}
                                  for t in values])
-    expected = torch_trace.run(reference_model, modules, x.double(), train,
+    expected = torch_trace.run(reference_model, modules, x_reference, train,
                                None if out_weights is None else out_weights.double())
 
     mode = "training" if train else "evaluation"
@@ -141,8 +145,9 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
                     expect_close(f"{what}: {tensor} of {name} after one training-mode pass",
                                  value, stu.get(tensor), **OUTPUT_TOL)
     if gradients:
-        expect_close(f"{what}: gradient with respect to the input", expected["input_grad"],
-                     found["input_grad"], **GRADIENT_TOL)
+        if x.is_floating_point():
+            expect_close(f"{what}: gradient with respect to the input", expected["input_grad"],
+                         found["input_grad"], **GRADIENT_TOL)
         for name, ref, stu in zip(names, expected["grads"], found["grads"], strict=True):
             for tensor, value in ref.items():
                 expect_close(f"{what}: gradient with respect to the {tensor} of {name}", value,

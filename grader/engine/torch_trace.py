@@ -149,7 +149,7 @@ def run(model: nn.Module, layers, x, train: bool, out_weights=None):
     parameters' gradients are reported in that order.
     """
     model.train(train)
-    x = x.clone().requires_grad_(out_weights is not None)
+    x = x.clone().requires_grad_(out_weights is not None and x.is_floating_point())
     for p in model.parameters():
         p.grad = None
     inputs = [None] * len(layers)

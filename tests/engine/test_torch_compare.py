@@ -62,3 +62,42 @@ def test_an_answer_covering_fewer_layers_fails_instead_of_skipping(key):
 
     with pytest.raises(CheckFailed, match=f"reported {key.replace('_', ' ')} for 2 layers; it has 3"):
         run(Net, drop_last_layer)
+
+
+class Reader(nn.Module):
+    """A model of word numbers: integer inputs, no gradient with respect to the input."""
+
+    def __init__(self, vocab, last=True, frozen_embedding=False):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, 4)
+        self.rnn = nn.RNN(4, 5, batch_first=True)
+        self.fc = nn.Linear(5, 2)
+        self.last, self.frozen_embedding = last, frozen_embedding
+
+    def forward(self, tokens):
+        embedded = self.embedding(tokens)
+        outputs, _ = self.rnn(embedded.detach() if self.frozen_embedding else embedded)
+        return self.fc(outputs[:, -1] if self.last else outputs[:, 0])
+
+
+def compare_readers(student):
+    tokens = torch.randint(0, 9, (3, 6), generator=torch.Generator().manual_seed(1))
+    compare_model(FakeContext(student), "Reader(9)", ("m", "Net", [9]), Reader(9), tokens, train=False,
+                  gradients=True)
+
+
+def test_integer_inputs_are_compared_with_weight_gradients():
+    compare_readers(Reader)
+    with pytest.raises(CheckFailed, match="Reader\\(9\\): output in evaluation mode"):
+        compare_readers(lambda vocab: Reader(vocab, last=False))
+    with pytest.raises(CheckFailed, match="gradient with respect to the weight of the 1st Embedding"):
+        compare_readers(lambda vocab: Reader(vocab, frozen_embedding=True))
+
+
+def test_an_output_of_another_shape_fails_with_both_shapes():
+    class Flat(Net):
+        def forward(self, x):
+            return super().forward(x).reshape(-1)
+
+    with pytest.raises(CheckFailed, match=r"Net\(4\): the output has shape \(9,\); expected \(3, 3\)"):
+        run(Flat)

@@ -5,50 +5,14 @@ notebook by an edit a student would make. Run it again after changing a case bel
 
 The notebooks are committed; this script documents how each one came about.
 """
-import copy
-import shutil
+import sys
 from pathlib import Path
 
-import nbformat
-
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from notebook_edits import add_cell, colab_metadata, drop_tags, replace, with_outputs, write_cases  # noqa: E402
+
 SOLVED = HERE.parents[2] / "reference" / "eecs4404_a3" / "a3_network.ipynb"
-
-
-def replace(old, new):
-    """An edit replacing ``old`` by ``new`` in the one cell that contains it."""
-    def edit(notebook):
-        hits = [cell for cell in notebook.cells if old in cell.source]
-        assert len(hits) == 1, f"{old!r} is in {len(hits)} cells"
-        hits[0].source = hits[0].source.replace(old, new)
-    return edit
-
-
-def add_cell(after_text, source, tags=()):
-    def edit(notebook):
-        index = next(i for i, cell in enumerate(notebook.cells) if after_text in cell.source)
-        cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(tags)} if tags else {})
-        cell.id = f"added-{len(notebook.cells)}"
-        notebook.cells.insert(index + 1, cell)
-    return edit
-
-
-def drop_tags(notebook):
-    """What Colab does to cell metadata it does not know, and what a copy-paste into a new notebook does."""
-    for cell in notebook.cells:
-        cell.metadata.pop("tags", None)
-
-
-def colab_metadata(notebook):
-    notebook.metadata = {"colab": {"name": "Copy of a3_network.ipynb", "provenance": []},
-                         "kernelspec": {"display_name": "Python 3", "name": "python3"}}
-
-
-def with_outputs(notebook):
-    for count, cell in enumerate((c for c in notebook.cells if c.cell_type == "code"), start=1):
-        cell.execution_count = count
-        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=f"ran cell {count}\n"),
-                        nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=" * 200})]
 
 
 STABLE_SOFTMAX = "    shifted = np.exp(a - np.max(a, axis=-1, keepdims=True))\n"
@@ -61,7 +25,7 @@ SAMPLE = "    chosen = rng.choice(len(X), size=batch_size, replace=False)\n    r
 CASES = {
     # ------------------------------------------------------------------ correct, written differently
     "correct_colab_copy": dict(name="Copy of a3_network.ipynb", edits=[
-        drop_tags, colab_metadata,
+        drop_tags, colab_metadata("Copy of a3_network.ipynb"),
         add_cell("import time", "from google.colab import drive\ndrive.mount('/content/drive')\n"
                  "!pip install -q tqdm\n%matplotlib inline"),
     ]),
@@ -136,16 +100,7 @@ CASES = {
 
 
 def main():
-    solved = nbformat.read(SOLVED, as_version=4)
-    for case, spec in CASES.items():
-        notebook = copy.deepcopy(solved)
-        for edit in spec["edits"]:
-            edit(notebook)
-        folder = HERE / case
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir()
-        nbformat.write(notebook, folder / spec.get("name", "a3_network.ipynb"))
-    print(f"wrote {len(CASES)} notebooks into {HERE}")
+    write_cases(SOLVED, CASES, HERE, default_name="a3_network.ipynb")
 
 
 if __name__ == "__main__":

@@ -113,8 +113,8 @@ def fit(model, batch_loss, tensors, epochs=5, batch_size=64, learning_rate=1e-3,
     """Train ``model`` in place; the list of batch losses. ``tensors`` are aligned tensors (images, or
     tokens and labels) cut into batches together; ``clip`` bounds the gradient norm (for the RNN)."""
     # BEGIN SOLUTION: Adam over shuffled mini-batches, recording every batch's loss
-    loader = DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=True,
-                        generator=torch.Generator().manual_seed(seed))
+    shuffling = torch.Generator().manual_seed(seed)
+    loader = DataLoader(TensorDataset(*tensors), batch_size=batch_size, shuffle=True, generator=shuffling)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     losses = []
     model.train()

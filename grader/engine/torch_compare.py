@@ -30,14 +30,17 @@ def layer_names(layers):
     return names
 
 
+def expect_kinds(what, layers, expected_kinds):
+    """Raise CheckFailed unless the holder layers ``layers`` are of the torch kinds ``expected_kinds``, in order."""
+    found_kinds = [layer["kind"] for layer in layers]
+    if found_kinds != list(expected_kinds):
+        raise CheckFailed(f"{what}: the layers with parameters run in the order {', '.join(found_kinds) or '(none)'}; "
+                          f"the specified order is {', '.join(expected_kinds)}.")
+
+
 def match_layers(what, expected, found):
     """Raise CheckFailed unless the two lists of holder layers line up kind by kind and tensor by tensor."""
-    expected_kinds = [layer["kind"] for layer in expected]
-    found_kinds = [layer["kind"] for layer in found]
-    if expected_kinds != found_kinds:
-        raise CheckFailed(
-            f"{what}: the layers with parameters run in the order {', '.join(found_kinds) or '(none)'}; "
-            f"the handout's order is {', '.join(expected_kinds)}.")
+    expect_kinds(what, found, [layer["kind"] for layer in expected])
     for name, ref, stu in zip(layer_names(found), expected, found, strict=True):
         extra = sorted(set(stu["tensors"]) - set(ref["tensors"]))
         missing = sorted(set(ref["tensors"]) - set(stu["tensors"]))

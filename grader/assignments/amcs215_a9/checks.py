@@ -13,7 +13,7 @@ from torch import nn
 
 from grader.engine.checks import CheckFailed, check
 from grader.engine.compare import expect, expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import build_and_trace, compare_model
+from grader.engine.torch_compare import build_and_trace, compare_model, expect_kinds
 from grader.engine.torch_trace import count_parameters, holders
 
 MODULE = "a9_networks"
@@ -33,13 +33,6 @@ def _images(ctx, count):
 
 def _traced(ctx, factory, args, x):
     return build_and_trace(ctx, MODULE, factory, args, x)
-
-
-def _expect_kinds(what, layers, expected):
-    found = [layer["kind"] for layer in layers]
-    if found != expected:
-        raise CheckFailed(f"{what}: the layers with parameters run in the order {', '.join(found) or '(none)'}; "
-                          f"the notebook specifies {', '.join(expected)}.")
 
 
 def _expect_config(what, layer, expected, hint=""):
@@ -62,14 +55,18 @@ def _layer_count(layers):
 
 # ----------------------------------------------------------------------------- Exercise 1
 
+def _expect_image_shaped_output(ctx, factory, hint):
+    for count in (1, 4):
+        _, traced = _traced(ctx, factory, [], _images(ctx, count))
+        expect_shape(f"{factory}()(images) for images of shape {(count, *IMAGE)}", [count, *IMAGE],
+                     traced["output_shape"], hint=hint)
+
+
 @check("1", points=0.5, public=True)
 def dense_output_shape(ctx):
     """Exercise 1: DenseAutoencoder() maps a batch of images (N, 1, 28, 28) to logits of the same shape"""
-    for count in (1, 5):
-        _, traced = _traced(ctx, "DenseAutoencoder", [], _images(ctx, count))
-        expect_shape(f"DenseAutoencoder()(images) for images of shape {(count, *IMAGE)}", [count, *IMAGE],
-                     traced["output_shape"], hint="Reshape the decoder's 784 values back into (N, 1, 28, 28), "
-                     "e.g. with nn.Unflatten(1, (1, 28, 28)) or .view(-1, 1, 28, 28).")
+    _expect_image_shaped_output(ctx, "DenseAutoencoder", hint="Reshape the decoder's 784 values back into "
+                                "(N, 1, 28, 28), e.g. with nn.Unflatten(1, (1, 28, 28)) or .view(-1, 1, 28, 28).")
 
 
 @check("1", points=1, public=True)
@@ -77,7 +74,7 @@ def dense_layers(ctx):
     """Exercise 1: the dense layers run in the order 784 -> 100 -> 30 -> 100 -> 784, each with a bias"""
     _, traced = _traced(ctx, "DenseAutoencoder", [], _images(ctx, 2))
     layers = holders(traced["calls"])
-    _expect_kinds("DenseAutoencoder()", layers, ["Linear"] * len(DENSE_SIZES))
+    expect_kinds("DenseAutoencoder()", layers, ["Linear"] * len(DENSE_SIZES))
     for index, (layer, (inputs, outputs)) in enumerate(zip(layers, DENSE_SIZES, strict=True)):
         _expect_config(f"DenseAutoencoder(), {ordinal(index + 1)} dense layer", layer,
                        {"in_features": inputs, "out_features": outputs, "bias": True},
@@ -194,17 +191,14 @@ def reconstruction_loss_matches_reference(ctx):
 @check("2", points=0.5, public=True)
 def conv_output_shape(ctx):
     """Exercise 2: ConvAutoencoder() maps a batch of images (N, 1, 28, 28) to logits of the same shape"""
-    for count in (1, 4):
-        _, traced = _traced(ctx, "ConvAutoencoder", [], _images(ctx, count))
-        expect_shape(f"ConvAutoencoder()(images) for images of shape {(count, *IMAGE)}", [count, *IMAGE],
-                     traced["output_shape"], hint="Follow the sizes in the notebook's table: 28 -> 14 -> 7 -> 3 in "
-                     "the encoder, 3 -> 7 -> 14 -> 28 in the decoder.")
+    _expect_image_shaped_output(ctx, "ConvAutoencoder", hint="Follow the sizes in the notebook's table: "
+                                "28 -> 14 -> 7 -> 3 in the encoder, 3 -> 7 -> 14 -> 28 in the decoder.")
 
 
 def _conv_layers(ctx):
     _, traced = _traced(ctx, "ConvAutoencoder", [], _images(ctx, 2))
     layers = holders(traced["calls"])
-    _expect_kinds("ConvAutoencoder()", layers, ["Conv2d"] * 3 + ["ConvTranspose2d"] * 3)
+    expect_kinds("ConvAutoencoder()", layers, ["Conv2d"] * 3 + ["ConvTranspose2d"] * 3)
     return layers
 
 
@@ -392,7 +386,7 @@ def rnn_layers(ctx):
     vocab_size = 40
     _, traced = _traced(ctx, "SentimentRNN", [vocab_size], _tokens(ctx, 2, 6, vocab_size))
     layers = holders(traced["calls"])
-    _expect_kinds(f"SentimentRNN({vocab_size})", layers, ["Embedding", "RNN", "Linear"])
+    expect_kinds(f"SentimentRNN({vocab_size})", layers, ["Embedding", "RNN", "Linear"])
     size, hidden = RNN_DEFAULTS["embedding_dim"], RNN_DEFAULTS["hidden_size"]
     _expect_config(f"SentimentRNN({vocab_size}), the embedding", layers[0],
                    {"num_embeddings": vocab_size, "embedding_dim": size})

@@ -9,7 +9,7 @@ import torch
 
 from grader.engine.checks import CheckFailed, check
 from grader.engine.compare import expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import build_and_trace, compare_model
+from grader.engine.torch_compare import build_and_trace, compare_model, expect_kinds
 from grader.engine.torch_trace import holders
 
 MODULE = "hw2_ResNet"
@@ -17,13 +17,6 @@ MODULE = "hw2_ResNet"
 
 def _traced(ctx, factory, args, x):
     return build_and_trace(ctx, MODULE, factory, args, x)
-
-
-def _expect_kinds(what, layers, expected):
-    found = [layer["kind"] for layer in layers]
-    if found != expected:
-        raise CheckFailed(f"{what}: the layers with parameters run in the order {', '.join(found) or '(none)'}; "
-                          f"the handout specifies {', '.join(expected)}.")
 
 
 def _expect_conv(what, layer, in_channels, out_channels, stride):
@@ -62,7 +55,7 @@ def block_layers(ctx):
     channels = 4
     _, traced = _traced(ctx, "Block", [channels], torch.randn(2, channels, 6, 6))
     layers = holders(traced["calls"])
-    _expect_kinds("Block(4)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"])
+    expect_kinds("Block(4)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"])
     for index in (0, 2):
         _expect_conv(f"Block(4), {ordinal(index // 2 + 1)} convolution", layers[index], channels, channels, 1)
         _expect_batchnorm(f"Block(4), {ordinal(index // 2 + 1)} batch normalisation", layers[index + 1], channels)
@@ -155,7 +148,7 @@ def resnet_layers(ctx):
     x = torch.randn(2, 1, size, size)
     _, traced = _traced(ctx, "ResNet", [channels, classes], x)
     calls, layers = traced["calls"], holders(traced["calls"])
-    _expect_kinds("ResNet(3, 7)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d", "Conv2d",
+    expect_kinds("ResNet(3, 7)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d", "Conv2d",
                                            "BatchNorm2d", "Linear"])
     _expect_conv("ResNet(3, 7), first convolution", layers[0], 1, channels, 2)
     _expect_batchnorm("ResNet(3, 7), first batch normalisation", layers[1], channels)

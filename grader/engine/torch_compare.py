@@ -124,7 +124,7 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     out_weights = None
     if gradients:
         out_weights = torch.randn(student["output_shape"], generator=ctx.rng)
-    found = ctx.call("run_model", x, train, values=values, out_weights=out_weights,
+    found = ctx.call("run_model", x, train, values=values, out_weights=out_weights, double=True,
                      doing=f"running {signature(factory, args)} in {'training' if train else 'evaluation'} mode")
     modules = [layer["module"] for layer in expected_layers]
     torch_trace.assign(modules, [{k: v.double() if v.is_floating_point() else v for k, v in t.items()}

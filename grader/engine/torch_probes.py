@@ -26,13 +26,23 @@ def trace_model(sub, x):
     return {"output_shape": list(output.shape), "calls": torch_trace.plain(calls)}
 
 
-def run_model(sub, x, train, values=None, fill=None, out_weights=None):
+def run_model(sub, x, train, values=None, fill=None, out_weights=None, double=False):
+    """One traced run; with ``double``, in float64 like the reference (in float32, a max-pooling window
+    whose two largest inputs are within rounding of each other sends its gradient to the other pixel)."""
     model = sub.state["model"]
     if fill is not None:
         torch_trace.fill(model, fill)
     if values is not None:
         torch_trace.assign(sub.state["holders"], values)
-    return torch_trace.run(model, sub.state.get("holders", []), x, train, out_weights)
+    holders = sub.state.get("holders", [])
+    if double:
+        saved = {name: t.detach().clone() for name, t in model.state_dict().items()}
+        try:
+            return torch_trace.run(model.double(), holders, x.double() if x.is_floating_point() else x, train,
+                                   None if out_weights is None else out_weights.double())
+        except Exception:  # code that makes float32 tensors of its own: compare in float32 after all
+            model.float().load_state_dict(saved)  # undo what the failed pass changed (running statistics)
+    return torch_trace.run(model, holders, x, train, out_weights)
 
 
 def gradient_flow(sub, x):

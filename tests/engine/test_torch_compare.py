@@ -101,3 +101,25 @@ def test_an_output_of_another_shape_fails_with_both_shapes():
 
     with pytest.raises(CheckFailed, match=r"Net\(4\): the output has shape \(9,\); expected \(3, 3\)"):
         run(Flat)
+
+
+def test_the_student_model_runs_in_float64_like_the_reference():
+    seen = []
+
+    class Recording(Net):
+        def forward(self, x):
+            seen.append(x.dtype)
+            return super().forward(x)
+
+    run(Recording)
+    assert seen[-1] == torch.float64  # float32 could send a max-pooling gradient to the other of two near-equal inputs
+
+
+def test_a_model_that_makes_its_own_float32_tensors_is_compared_in_float32():
+    class OwnFloat32(Net):
+        def forward(self, x):
+            return super().forward(x) @ torch.eye(3)  # float64 @ float32 raises; the comparison falls back
+
+    run(OwnFloat32)
+    with pytest.raises(CheckFailed, match="output in training mode"):
+        run(lambda width: OwnFloat32(width, shuffle=True), gradients=False)

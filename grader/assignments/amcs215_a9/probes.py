@@ -33,5 +33,6 @@ def differentiable_call(sub, name, tensors, reduce="sum"):
 
 
 def call_number(sub, name, kwargs):
-    """name(**kwargs) for a function that returns one number (a parameter count, say)."""
-    return _number(sub.attr(MODULE, name)(**kwargs), name)
+    """name(**kwargs) for a function that returns one number (a parameter count, say): an int when whole."""
+    value = _number(sub.attr(MODULE, name)(**kwargs), name)
+    return int(value) if value.is_integer() else value

@@ -118,13 +118,20 @@ def _loss_of(ctx, logits, images, what):
     return found
 
 
+REDUCTIONS = {"the sum over each image's pixels, averaged over the batch": 1.0, "the mean over all pixels": 1 / 784}
+
+
+def _reduction(found_value, per_image_mean):
+    """(name, scale) of the accepted reduction whose value, ``per_image_mean`` times scale, is nearest the student's."""
+    name = min(REDUCTIONS, key=lambda k: abs(float(per_image_mean) * REDUCTIONS[k] - found_value))
+    return name, REDUCTIONS[name]
+
+
 def _scaling(found_value, per_pixel):
-    """The accepted reduction ("sum per image, mean over the batch" or "mean over all pixels") whose value is
-    nearest to the student's, and that value."""
-    options = {"the sum over each image's pixels, averaged over the batch": per_pixel.flatten(1).sum(1).mean(),
-               "the mean over all pixels": per_pixel.mean()}
-    name = min(options, key=lambda k: abs(float(options[k]) - found_value))
-    return name, options[name]
+    """The accepted reduction of ``per_pixel`` losses nearest to the student's value: (its name, its value)."""
+    per_image_mean = per_pixel.flatten(1).sum(1).mean()
+    name, scale = _reduction(found_value, per_image_mean)
+    return name, per_image_mean * scale
 
 
 @check("1", points=0.5, public=True)
@@ -175,9 +182,7 @@ def reconstruction_loss_matches_reference(ctx):
     expected = reference(given, images)
     expected.backward()
     expected = expected.detach()
-    per_image = abs(float(found["value"]) - float(expected)) <= abs(float(found["value"]) - float(expected) / 784)
-    scale = 1.0 if per_image else 1 / 784
-    what = "the sum over each image's pixels, mean over the batch" if per_image else "the mean over all pixels"
+    what, scale = _reduction(float(found["value"]), expected)
     expect_close(f"reconstruction_loss for {count} random images (as {what})", expected * scale,
                  found["value"], **VALUE_TOL)
     if found["grads"] is None or found["grads"][0] is None:

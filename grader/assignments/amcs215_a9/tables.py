@@ -1,8 +1,7 @@
 """The reference's answers to the counting questions, for TAs reading written answers
 (``python -m grader tables amcs215-a9``): exercise 5's tensor sizes and parameters for the example of
 Figure 15.14, and the parameters of every model of the notebook."""
-def _count(model):
-    return sum(p.numel() for p in model.parameters())
+from grader.engine.torch_trace import count_parameters
 
 
 def tables(assignment):
@@ -17,10 +16,10 @@ def tables(assignment):
                net.textcnn_parameter_count(vocab_size=vocabulary, trainable_embedding=False, **example)],
               [f"text CNN of Figure 15.14, embedding of {vocabulary:,} words trained",
                net.textcnn_parameter_count(vocab_size=vocabulary, **example)],
-              ["dense autoencoder 784-100-30-100-784", _count(net.DenseAutoencoder())],
-              ["convolutional autoencoder", _count(net.ConvAutoencoder())],
-              ["variational autoencoder (latent 30)", _count(net.VariationalAutoencoder())],
-              [f"sentiment RNN, vocabulary of {vocabulary:,} words", _count(net.SentimentRNN(vocabulary))]]
+              ["dense autoencoder 784-100-30-100-784", count_parameters(net.DenseAutoencoder())],
+              ["convolutional autoencoder", count_parameters(net.ConvAutoencoder())],
+              ["variational autoencoder (latent 30)", count_parameters(net.VariationalAutoencoder())],
+              [f"sentiment RNN, vocabulary of {vocabulary:,} words", count_parameters(net.SentimentRNN(vocabulary))]]
     return [("Exercise 5: tensors of one forward pass of Figure 15.14's text CNN (11 words, 6-dimensional "
              "embeddings, widths 2 and 4 with 4 and 5 channels)", ["tensor", "shape"], shapes),
             ("Trainable parameters", ["model", "parameters"], [[name, f"{n:,}"] for name, n in counts])]

@@ -18,9 +18,25 @@ SCHEMA = json.loads((REPO / "tests" / "gradescope_results.schema.json").read_tex
 AS_ROOT = os.geteuid() == 0
 
 
+def _ours(pid):
+    """Whether ``pid`` is this test process or one of its descendants."""
+    me = os.getpid()
+    while pid > 1:
+        if pid == me:
+            return True
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            return False
+        pid = int(stat[stat.rfind(b")") + 2:].split()[1])
+    return False
+
+
 def sandbox_processes():
-    """Processes still running as a sandbox user (nobody, or a spare uid of a concurrent job)."""
-    from grader.engine.sandbox import SPARE_UID_BASE
+    """Processes still running under a sandbox uid that this test run leased, or that nobody holds any
+    more (a leak). Uids leased by another test suite running on the machine are its own business."""
+    from grader.engine.sandbox import SPARE_UID_BASE, SPARE_UIDS, lease_holder
 
     found = []
     for entry in os.listdir("/proc"):
@@ -29,14 +45,15 @@ def sandbox_processes():
                 uid = os.stat(f"/proc/{entry}").st_uid
             except OSError:
                 continue
-            if uid == 65534 or SPARE_UID_BASE <= uid < SPARE_UID_BASE + 1000:
-                found.append(int(entry))
+            if SPARE_UID_BASE <= uid < SPARE_UID_BASE + SPARE_UIDS:
+                holder = lease_holder(uid)
+                if holder is None or _ours(holder):
+                    found.append(int(entry))
     return found
 
 
 def no_sandbox_processes_within(seconds=5.0):
-    """True once no sandboxed process is left (killed processes can take a moment to vanish under load).
-    The scan covers the whole machine: do not run two test suites at once."""
+    """True once no sandboxed process of this run is left (killed processes can take a moment to vanish)."""
     import time
 
     deadline = time.monotonic() + seconds

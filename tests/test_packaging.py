@@ -58,7 +58,7 @@ def test_autograder_zip_has_gradescope_layout(dist, assignment):
     assert other == {a.folder}, "only this assignment's checks go in its autograder"
     assert f'ASSIGNMENT="{a.id}"' in runner and 'RESULTS="$ROOT/results/results.json"' in runner
     assert "torch==2.13.0" in pins and "-r \"$SOURCE/requirements.txt\"" in setup
-    assert "useradd" in setup and "grader-sandbox" in setup
+    assert 'chmod 700 "$SOURCE/reference"' in setup
     for script in ("setup.sh", "run_autograder"):
         with zipfile.ZipFile(dist[assignment][0]) as archive:
             source = archive.read(script)

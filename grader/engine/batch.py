@@ -71,8 +71,6 @@ _worker_state = {}
 
 
 def _start_worker(assignment_id):
-    from multiprocessing import current_process
-
     from grader.engine import assignments
     from grader.engine.sandbox import Sandbox
 
@@ -80,9 +78,8 @@ def _start_worker(assignment_id):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     assignment = assignments.get(assignment_id)
-    # Pool processes are numbered 1, 2, ...: each gets its own sandbox uid, so concurrent students never share one.
-    job = (current_process()._identity or (1,))[0] - 1
-    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment, job=job), job=job,
+    # Each pool process's sandbox leases its own uid, so concurrent students never share one.
+    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment),
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
@@ -110,7 +107,7 @@ def _grade_one(submission: Submission, out: Path, seed):
             # A dead zygote would fail every later submission of this job: start a new one, and grade
             # this submission again, since its checks may have been failed by the sandbox, not by its code.
             state["sandbox"].close()
-            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], job=state["job"])
+            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"])
         try:
             results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
                             reference=state["reference"], seed=seed, threads=1)

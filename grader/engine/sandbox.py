@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,23 +52,98 @@ class SandboxError(Exception):
     """The sandbox itself failed; not the student's fault."""
 
 
-SPARE_UID_BASE = 64000  # concurrent jobs beyond the first run as unused uids from here on
+SPARE_UID_BASE = 64000  # sandbox uids are leased from here on: no account uses them
+SPARE_UIDS = 1000
+LEASE_DIR = Path("/run/lock/ml-autograder-uids")
 
 
-def sandbox_user(job=0):
-    """(uid, gid) to run student code as, or None when the grader is not root.
+class UidLease:
+    """A uid that no other sandbox on this machine uses while the lease is held.
 
-    Job 0 runs as GRADER_SANDBOX_USER (default nobody). Submissions graded at the same time must not
-    share a uid, or one student's code could signal or limit another's, so job n > 0 gets the n-th
-    uid from SPARE_UID_BASE that no account uses (root may switch to any numeric uid)."""
-    if os.geteuid() != 0:
+    Every sandbox, in this invocation or any other one running at the same time, holds an exclusive
+    ``flock`` on its uid's lock file, so one student's ``kill(-1)`` or process count can never reach
+    a submission graded by someone else. The lock dies with its holder, so a crashed grader frees its
+    uid. On release, whatever still runs under the uid is killed: nothing a submission starts outlives
+    its sandbox. GRADER_SANDBOX_USER names a fixed account instead (one grader per machine only)."""
+
+    def __init__(self):
+        import fcntl
+
+        fixed = os.environ.get("GRADER_SANDBOX_USER")
+        if fixed:
+            entry = pwd.getpwnam(fixed)
+            self.uid, self.gid, self._file = entry.pw_uid, entry.pw_gid, None
+            return
+        LEASE_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        taken = {e.pw_uid for e in pwd.getpwall()}
+        for uid in range(SPARE_UID_BASE, SPARE_UID_BASE + SPARE_UIDS):
+            if uid in taken:
+                continue
+            handle = open(LEASE_DIR / str(uid), "a+")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"{os.getpid()}\n")
+            handle.flush()
+            # A group of its own too: files a worker creates are shared with no other sandbox.
+            self.uid, self.gid, self._file = uid, uid, handle
+            kill_user_processes(uid)  # a holder that crashed may have left some behind
+            return
+        raise SandboxError(f"all {SPARE_UIDS} sandbox uids from {SPARE_UID_BASE} are in use")
+
+    @property
+    def user(self):
+        return self.uid, self.gid
+
+    def release(self):
+        if self._file is not None:
+            kill_user_processes(self.uid)
+            self._file.close()
+            self._file = None
+
+
+def kill_user_processes(uid):
+    """SIGKILL every process running as ``uid`` until none is left (a fork bomb may race the first pass)."""
+    for _ in range(100):
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        found.append(int(entry))
+                except OSError:
+                    pass
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+
+
+def lease_holder(uid):
+    """The pid holding ``uid``'s lease, or None when nobody holds it (for tests and ``doctor``)."""
+    import fcntl
+
+    path = LEASE_DIR / str(uid)
+    try:
+        handle = open(path)
+    except OSError:
         return None
-    entry = pwd.getpwnam(os.environ.get("GRADER_SANDBOX_USER", "nobody"))
-    if job == 0:
-        return entry.pw_uid, entry.pw_gid
-    taken = {e.pw_uid for e in pwd.getpwall()}
-    spare = [uid for uid in range(SPARE_UID_BASE, SPARE_UID_BASE + 1000) if uid not in taken]
-    return spare[job - 1], entry.pw_gid
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
 
 
 def _grant_traverse(path: Path, log):
@@ -210,9 +286,10 @@ def format_error(error):
 class Sandbox:
     """A warm zygote that hands out sandboxed workers; one per grading session, reusable."""
 
-    def __init__(self, probes: str, limits: Limits = None, protected=(), user="auto"):
+    def __init__(self, probes: str, limits: Limits = None, protected=()):
         self.limits = limits or Limits()
-        self.user = sandbox_user() if user == "auto" else user
+        self._lease = UidLease() if os.geteuid() == 0 else None
+        self.user = self._lease.user if self._lease else None
         if self.user is not None:
             prepare_filesystem(protected)
         self.staging = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -335,12 +412,13 @@ class Sandbox:
             self._process.kill()
             self._process.wait()
         self._control.close()
+        if self._lease is not None:
+            self._lease.release()
         shutil.rmtree(self.staging, ignore_errors=True)
 
     @classmethod
-    def for_assignment(cls, assignment, job=0):
-        user = sandbox_user(job) if job else "auto"
-        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths, user=user)
+    def for_assignment(cls, assignment):
+        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths)
 
     def __enter__(self):
         return self

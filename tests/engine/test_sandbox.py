@@ -1,4 +1,5 @@
 """The sandbox on its own: who the worker runs as, what it can read, how it ends."""
+import os
 import time
 
 import pytest
@@ -35,7 +36,8 @@ def test_worker_imports_the_submission_and_answers(sandbox, submission):
 def test_worker_runs_as_the_unprivileged_user(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("whoami") == {"uid": 65534, "gid": 65534, "groups": []}
+        uid = sandbox.user[0]
+        assert 64000 <= uid < 65000 and worker.call("whoami") == {"uid": uid, "gid": uid, "groups": []}
         assert worker.call("read", str(submission / "student.py"))["ok"] is False  # the original, not its copy
         assert worker.call("read", "student.py")["ok"] is True
         assert worker.call("read", str(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py")) == \
@@ -84,11 +86,9 @@ def test_import_error_names_the_file_and_line(sandbox, tmp_path):
 
 @root_only
 def test_concurrent_jobs_run_as_different_users_and_cannot_signal_each_other(submission):
-    from grader.engine.sandbox import sandbox_user
-
     limits = Limits(call_timeout=5, import_timeout=10)
-    with Sandbox("tests.engine.sandbox_probes", limits, user=sandbox_user(0)) as first, \
-            Sandbox("tests.engine.sandbox_probes", limits, user=sandbox_user(1)) as second:
+    with Sandbox("tests.engine.sandbox_probes", limits) as first, \
+            Sandbox("tests.engine.sandbox_probes", limits) as second:
         victim, attacker = first.spawn(submission, ["student"]), second.spawn(submission, ["student"])
         try:
             assert victim.call("whoami")["uid"] != attacker.call("whoami")["uid"]
@@ -110,3 +110,27 @@ def test_alive_reports_a_dead_zygote(submission):
         assert not box.alive()
     finally:
         box.close()
+
+
+@root_only
+def test_sandbox_uids_are_leased_machine_wide_and_freed_with_their_holder(tmp_path):
+    """Two grader invocations (separate processes) never share a uid; a lease dies with its holder,
+    and whatever still runs under the uid is killed when the next holder takes it."""
+    import subprocess
+    import sys
+
+    from grader.engine.sandbox import UidLease, lease_holder
+
+    held = UidLease()
+    try:
+        assert lease_holder(held.uid) == os.getpid()
+        other = subprocess.run(
+            [sys.executable, "-c", "from grader.engine.sandbox import UidLease; print(UidLease().uid)"],
+            capture_output=True, text=True, cwd=REPO, check=True)
+        assert int(other.stdout) != held.uid
+        # A process left under the uid (as if a submission escaped its worker) dies at release.
+        straggler = subprocess.Popen(["sleep", "60"], user=held.uid, group=held.gid, extra_groups=[])
+    finally:
+        held.release()
+    assert straggler.wait(timeout=5) == -9
+    assert lease_holder(held.uid) is None

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder image (Ubuntu base).
 # It installs the pinned Python stack with the CPU build of torch into /autograder/venv and
-# creates the unprivileged user that runs student code.
+# closes the reference and hidden data to every user but root.
 set -euxo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="$ROOT/source"
@@ -15,7 +15,6 @@ python3 -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --upgrade pip
 "$ROOT/venv/bin/pip" install --extra-index-url "$TORCH_INDEX" -r "$SOURCE/requirements.txt"
 
-# Student code runs as this user; it owns no files and cannot read the reference or hidden data.
-id -u grader-sandbox >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin grader-sandbox
+# Student code runs as a uid leased from 64000 on, which owns no files and cannot read these.
 chmod 700 "$SOURCE/reference"
 [ ! -d "$SOURCE/data" ] || find "$SOURCE/data" -type d -name hidden -exec chmod 700 {} +

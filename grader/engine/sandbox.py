@@ -163,14 +163,45 @@ def _deny_others(path: Path, log):
             log(f"sandbox: removed other users' access to {path}")
 
 
+def private_paths():
+    """What no submission may read in any layout (a TA's checkout, Gradescope's /autograder): the repository's
+    history, tests and corpus, built zips, the reference, and every assignment's hidden data and caches."""
+    paths = [REPO_ROOT / name for name in ("reference", "tests", "dist", "build")]
+    if (REPO_ROOT / ".git").is_dir():  # a worktree's .git is a file naming a folder elsewhere
+        paths.append(REPO_ROOT / ".git")
+    for data in sorted((REPO_ROOT / "data").glob("*")):
+        paths += [data / "hidden", data / "cache"]
+    return paths
+
+
 def prepare_filesystem(protected, log=lambda message: print(message, file=sys.stderr)):
-    """As root: the sandbox user must reach Python and the engine, and must not reach ``protected``."""
+    """As root: the sandbox user must reach Python and the engine, and must not reach ``protected`` nor
+    the repository's private folders. This is the whole protection when the kernel refuses a mount
+    namespace, and a second line when it does not."""
     needed = {Path(sys.base_prefix), Path(sys.prefix), REPO_ROOT / "grader"}
     needed.update(Path(p) for p in sys.path if p and Path(p).is_dir() and "site-packages" in p)
     for path in needed:
         _grant_traverse(path.resolve(), log)
-    for path in protected:
+    for path in [*protected, *private_paths()]:
         _deny_others(Path(path), log)
+
+
+def limit_grader_memory(megabytes=None):
+    """A memory ceiling for the grading process itself (a soft address-space limit, GRADER_MEMORY_MB above
+    what it maps now, 3072 by default): past it an allocation raises MemoryError, which the run reports as
+    the autograder's failure, instead of the machine's OOM killer ending the process with no results."""
+    import resource
+
+    megabytes = megabytes or int(os.environ.get("GRADER_MEMORY_MB", "3072"))
+    with open("/proc/self/status") as f:
+        mapped = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = mapped + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, hard)
+    if soft == resource.RLIM_INFINITY or ceiling < soft:
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+    return ceiling
 
 
 _SIGNAL_EXPLANATIONS = {
@@ -295,6 +326,9 @@ class Sandbox:
         self.staging = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         # Others may enter the staging folder but not list it, so no worker can find another's files.
         self.staging.chmod(0o711)
+        view = self.staging / ".view"  # where each worker's supervisor mounts the worker's view (containment.py)
+        view.mkdir(mode=0o700)
+        self.layers = set()  # the isolation layers in force, known once the zygote is ready
         self._control, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._log = tempfile.TemporaryFile()
         env = {"PATH": os.environ.get("PATH", os.defpath), "PYTHONPATH": str(REPO_ROOT),
@@ -302,7 +336,7 @@ class Sandbox:
                "LANG": "C.UTF-8", "MPLBACKEND": "Agg"}
         self._process = subprocess.Popen(
             [sys.executable, "-m", "grader.engine.zygote", "--control-fd", str(theirs.fileno()),
-             "--probes", probes],
+             "--probes", probes, "--view", str(view)],
             pass_fds=(theirs.fileno(),), cwd=REPO_ROOT, env=env,
             stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
         theirs.close()
@@ -331,7 +365,8 @@ class Sandbox:
             self._control.settimeout(None)
             if not raw:
                 raise SandboxError(f"the sandbox's zygote did not start: {self.log_tail()}")
-            self.zygote_pid = json.loads(raw)["pid"]
+            ready = json.loads(raw)
+            self.zygote_pid, self.layers = ready["pid"], set(ready.get("layers", ()))
             self._ready = True
 
     def alive(self):
@@ -416,9 +451,16 @@ class Sandbox:
             self._lease.release()
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def active_layers(self):
+        """The kernel isolation layers the workers run under (see containment.py); starts the zygote if needed."""
+        with self._lock:
+            self._ensure_ready()
+        return set(self.layers)
+
     @classmethod
-    def for_assignment(cls, assignment):
-        return cls(assignment.probes, assignment.sandbox_limits(), protected=assignment.protected_paths)
+    def for_assignment(cls, assignment, private=()):
+        """``private``: further folders no worker may read (grade-all's export folder)."""
+        return cls(assignment.probes, assignment.sandbox_limits(), protected=[*assignment.protected_paths, *private])
 
     def __enter__(self):
         return self

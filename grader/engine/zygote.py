@@ -23,7 +23,7 @@ import socket
 import sys
 import traceback
 
-from grader.engine import protocol
+from grader.engine import containment, protocol
 
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
@@ -140,17 +140,20 @@ def _apply_limits(limits, uid):
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
     address_space = limits["baseline_vm"] + limits["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # memfds and files held open are bounded too
     # RLIMIT_NPROC counts every task of the user, so allow what the user already runs.
     nproc = _tasks_of_user(uid if uid is not None else os.getuid()) + limits["processes"]
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
-def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid):
+def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
     """Runs in the forked child; never returns."""
     folder = request["folder"]
     try:
         os.setsid()
         uid, gid = request.get("uid"), request.get("gid")
+        if "mount" in layers:
+            containment.chroot_into(request["view"])
         _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), uid)
         if uid is not None:
             os.setgroups([])
@@ -160,6 +163,8 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid):
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent_pid:
             os._exit(0)
+        if "seccomp" in layers:
+            containment.refuse_network()
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(out_fd, 1)
@@ -168,7 +173,8 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid):
         os.chdir(folder)
         for key, value in request["env"].items():
             os.environ[key] = value
-        sys.path.insert(0, folder)
+        # The repository stays out of reach of imports: the engine's packages already know their own folders.
+        sys.path[:] = [folder] + [p for p in sys.path if p and os.path.abspath(p) != _REPO_ROOT]
         import torch
         torch.set_num_threads(1)
     except BaseException:
@@ -217,12 +223,19 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid):
             reply({"ok": False, "error": _describe_exception(exc, folder)})
 
 
+_REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--control-fd", type=int, required=True)
     parser.add_argument("--probes", required=True)
+    parser.add_argument("--view", required=True, help="an empty root-only folder: the mount point of workers' views")
     args = parser.parse_args()
     control = socket.socket(fileno=args.control_fd)
+    # The grading process may run under a memory ceiling of its own (a soft limit); workers set theirs.
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
 
     import numpy  # noqa: F401  (warm imports shared by every forked worker)
     import torch  # noqa: F401
@@ -230,7 +243,8 @@ def main():
     probes = importlib.import_module(args.probes)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     baseline_vm = _vm_bytes()
-    control.send(json.dumps({"ready": True, "pid": os.getpid()}).encode())
+    layers = containment.detect_layers(args.view)
+    control.send(json.dumps({"ready": True, "pid": os.getpid(), "layers": sorted(layers)}).encode())
 
     supervisors = {}  # worker pid -> (supervisor pid, socket to the supervisor)
     while True:
@@ -254,7 +268,10 @@ def main():
                     ours.close()
                     os.close(out_read)
                     to_supervisor.close()
-                    _supervise(from_zygote, theirs, out_write, request, probes, baseline_vm)
+                    for _, other in supervisors.values():
+                        other.close()  # the supervisor of a check running beside this one is none of its business
+                    request.update(view=args.view, probes=args.probes)
+                    _supervise(from_zygote, theirs, out_write, request, probes, baseline_vm, layers)
                 finally:
                     os._exit(70)
             theirs.close()
@@ -284,19 +301,29 @@ def main():
     os._exit(0)
 
 
-def _supervise(zygote, channel, out_fd, request, probes, baseline_vm):
+def _supervise(zygote, channel, out_fd, request, probes, baseline_vm, layers):
     """One per worker, as root: adopts whatever the worker leaves behind and kills exactly that tree.
 
     Workers of concurrent checks each have their own supervisor, so reaping one never touches another.
+    The supervisor enters the worker's namespaces (see containment.py) first, so they end with it.
     """
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     supervisor = os.getpid()
+    isolated = True
+    try:
+        containment.isolate(layers, request["view"], request["probes"], request["folder"],
+                            request["limits"]["file_bytes"])
+    except OSError as exc:
+        print(f"sandbox: could not isolate the worker: {exc}", file=sys.stderr, flush=True)
+        isolated = False
     worker = os.fork()
     if worker == 0:
         zygote.close()
         try:
-            _worker(channel, out_fd, request, probes, baseline_vm, supervisor)
+            if not isolated:
+                os._exit(70)  # reported as the sandbox's failure, not the student's
+            _worker(channel, out_fd, request, probes, baseline_vm, supervisor, layers)
         finally:
             os._exit(70)
     channel.close()
@@ -307,6 +334,10 @@ def _supervise(zygote, channel, out_fd, request, probes, baseline_vm):
     except OSError:
         pass
     status = _reap(worker)
+    uid = request.get("uid")
+    if uid is not None and not {"mount", "ipc"} <= layers:
+        # Shared temporary folders and IPC: what the worker's uid (this sandbox's alone) left there goes now.
+        containment.remove_left_behind(uid, folders=() if "mount" in layers else containment.SHARED_TEMPORARY)
     try:
         zygote.send(json.dumps(status).encode())
     except OSError:

@@ -8,7 +8,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 from grader.engine import assignments
-from grader.engine.sandbox import Sandbox
+from grader.engine.sandbox import Sandbox, limit_grader_memory
 
 
 def _grade(assignment, submission, **kwargs):
@@ -17,6 +17,8 @@ def _grade(assignment, submission, **kwargs):
     with Sandbox.for_assignment(assignment) as sandbox:
         from grader.engine.results import grade
 
+        # A ceiling of its own: past it the run reports the autograder's failure rather than being killed.
+        limit_grader_memory()
         return grade(assignment, submission, sandbox=sandbox, **kwargs)
 
 

@@ -173,7 +173,15 @@ def test_ctrl_c_in_the_middle_loses_nothing(tmp_path):
 def _zygotes():
     """Sandbox processes of the interrupted run: not those of this test session's own fixtures."""
     return [p for p in os.listdir("/proc") if p.isdigit() and b"grader.engine.zygote" in _cmdline(p)
-            and os.getpid() not in _ancestors(int(p))]
+            and _cwd(p) == str(REPO) and os.getpid() not in _ancestors(int(p))]
+
+
+def _cwd(pid):
+    """A zygote runs in its repository: another checkout's test suite, running beside this one, is not ours."""
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""
 
 
 def _ancestors(pid):

@@ -13,9 +13,11 @@ import signal
 import statistics
 import threading
 import traceback
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import TimeoutError as PoolTimeout, get_context
+from multiprocessing import get_context
 from multiprocessing.util import Finalize
 from pathlib import Path
 
@@ -70,19 +72,22 @@ def discover(root: Path):
 _worker_state = {}
 
 
-def _start_worker(assignment_id):
+def _start_worker(assignment_id, export):
     from grader.engine import assignments
-    from grader.engine.sandbox import Sandbox
+    from grader.engine.sandbox import Sandbox, limit_grader_memory
 
     # Ctrl-C is the main process's to handle: it stops the pool, and each process then closes its sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     assignment = assignments.get(assignment_id)
-    # Each pool process's sandbox leases its own uid, so concurrent students never share one.
-    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment),
+    # Each pool process's sandbox leases its own uid, so concurrent students never share one; no worker
+    # may read the export, where every other student's files are.
+    _worker_state.update(assignment=assignment, export=export,
+                         sandbox=Sandbox.for_assignment(assignment, private=[export]),
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
+    limit_grader_memory()
 
 
 def _stop_worker(*_):
@@ -107,12 +112,12 @@ def _grade_one(submission: Submission, out: Path, seed):
             # A dead zygote would fail every later submission of this job: start a new one, and grade
             # this submission again, since its checks may have been failed by the sandbox, not by its code.
             state["sandbox"].close()
-            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"])
+            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], private=[state["export"]])
         try:
             results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
                             reference=state["reference"], seed=seed, threads=1)
-        except Exception:  # the grader's own failure still yields a results file and a row
-            results = failed_results(state["assignment"], traceback.format_exc())
+        except Exception:  # the grader's own failure (MemoryError too) still yields a results file and a row
+            results = _marked_for_regrading(failed_results(state["assignment"], traceback.format_exc()))
         if state["sandbox"].alive():
             break
     results.setdefault("extra_data", {})["student"] = submission.names or submission.student
@@ -131,33 +136,87 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
     if os.geteuid() == 0:
         out_dir.chmod(0o700)  # other students' results are no business of the sandbox user
     submissions = discover(submissions_dir)
-    todo = [s for s in submissions if force or not (out_dir / s.student / "results.json").exists()]
+    todo = [s for s in submissions if force or _needs_grading(out_dir / s.student / "results.json")]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     if todo:
-        # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
-        pool = get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(assignment.id,))
-        interrupted = _InterruptFlag()
-        try:
-            tasks = [(s, out_dir / s.student / "results.json", seed) for s in todo]
-            pending = pool.imap_unordered(_grade_task, tasks)
-            with interrupted, tqdm(total=len(tasks), unit="submission", disable=not progress,
-                                   desc=f"grading {assignment.id}") as bar:
-                for _ in tasks:
-                    while True:
-                        interrupted.raise_if_set()
-                        try:
-                            pending.next(timeout=0.5)
-                            break
-                        except PoolTimeout:
-                            continue
-                    bar.update()
-            pool.close()
-        except KeyboardInterrupt:
-            pool.terminate()  # results already written stay; a rerun grades the rest
-            pool.join()
-            raise
-        pool.join()
+        tasks = [(s, out_dir / s.student / "results.json", seed) for s in todo]
+        with _InterruptFlag() as interrupted, tqdm(total=len(tasks), unit="submission", disable=not progress,
+                                                   desc=f"grading {assignment.id}") as bar:
+            _grade_in_pools(assignment, Path(submissions_dir).resolve(), tasks, jobs, interrupted, bar.update)
     return len(todo), len(submissions) - len(todo), submissions
+
+
+def _needs_grading(results_path):
+    """No results yet, or results saying the autograder failed on it (such a submission is regraded)."""
+    try:
+        return bool(json.loads(results_path.read_text()).get("extra_data", {}).get("regrade"))
+    except (OSError, ValueError):
+        return True
+
+
+def _marked_for_regrading(results):
+    results.setdefault("extra_data", {})["regrade"] = True
+    return results
+
+
+def _grade_in_pools(assignment, export, tasks, jobs, interrupted, done):
+    """Grade ``tasks`` with ``jobs`` processes. A process that dies (the machine's OOM killer, say) breaks
+    its pool: the submissions it had in flight are graded again one at a time in a pool of their own, and
+    one that breaks even that gets results saying the autograder failed, marked for regrading. The rest
+    of the class goes on in a fresh pool; the run always finishes."""
+    queue, suspects = deque(tasks), deque()
+    while queue or suspects:
+        alone = bool(suspects)
+        source, width = (suspects, 1) if alone else (queue, jobs)
+        # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
+        executor = ProcessPoolExecutor(width, mp_context=get_context("spawn"), initializer=_start_worker,
+                                       initargs=(assignment.id, str(export)))
+        running = {}
+        try:
+            broken = False
+            while (source or running) and not broken:
+                while source and len(running) < width:
+                    task = source.popleft()
+                    running[executor.submit(_grade_task, task)] = task
+                finished, _ = wait(list(running), timeout=0.5, return_when=FIRST_COMPLETED)
+                interrupted.raise_if_set()
+                for future in finished:
+                    try:
+                        future.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    except Exception:  # outside the grading itself (writing the file, say)
+                        _write_failed(assignment, running[future], traceback.format_exc())
+                    del running[future]
+                    done()
+            if broken:
+                if alone:
+                    for task in running.values():
+                        _write_failed(assignment, task, "The grading process died while grading this submission "
+                                      "(it may have exhausted the machine's memory). Regrade it; a rerun of "
+                                      "grade-all does.")
+                        done()
+                else:
+                    suspects.extend(running.values())
+                running.clear()
+            executor.shutdown(wait=True)
+        except KeyboardInterrupt:
+            # Results already written stay; a rerun grades the rest. Each process closes its sandbox on SIGTERM
+            # (ProcessPoolExecutor has no terminate() of its own).
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _write_failed(assignment, task, error):
+    from grader.engine.results import failed_results, write_results
+
+    submission, out, _ = task
+    results = _marked_for_regrading(failed_results(assignment, error))
+    results["extra_data"]["student"] = submission.names or submission.student
+    write_results(results, out)
 
 
 class _InterruptFlag:
@@ -214,6 +273,10 @@ def write_reports(assignment, out_dir, graded):
 
     totals = [results["score"] for _, results in graded]
     lines = [f"{assignment.id}: {len(graded)} submissions graded, maximum {maximum:g} points", ""]
+    failed = [submission.student for submission, results in graded if results.get("extra_data", {}).get("regrade")]
+    if failed:
+        lines += [f"The autograder failed on {len(failed)} submissions (their results say so; running grade-all "
+                  f"again regrades them): {', '.join(failed)}", ""]
     if totals:
         lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
                                ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],

@@ -158,6 +158,8 @@ def run_check(func, ctx: Context):
         message = str(exc)
     except CheckFailed as exc:
         message = str(exc)
+    except MemoryError:
+        raise  # the grader reached its own memory ceiling: the whole run reports the autograder's failure
     except Exception as exc:  # a malformed answer from the worker, or a bug in the check
         message = (f"The grader could not finish this check ({type(exc).__name__}: {exc}). "
                    "Please tell the course staff.")

@@ -9,8 +9,10 @@ imports and top-level definitions. Cells that would train or plot are never part
 """
 import ast
 import json
+import os
 import re
 import shutil
+import stat
 import tempfile
 import textwrap
 from contextlib import contextmanager
@@ -70,17 +72,45 @@ class Gathered:
     notes: list = field(default_factory=list)
 
 
-def read_notebook(path: Path, max_bytes: int):
+def read_submitted_file(path: Path, inside: Path, max_bytes: int, too_large_hint: str = "") -> bytes:
+    """The bytes of a submitted file that lies inside ``inside`` with no link on the way, opened without
+    following links (the grader reads it as root: a link could name any file on the machine)."""
+    path, inside = Path(path), Path(inside)
+    try:
+        relative = path.relative_to(inside)
+    except ValueError:
+        raise NotebookError(f"{path.name} is not inside the submission.") from None
+    if os.path.realpath(path) != os.path.join(os.path.realpath(inside), *relative.parts):
+        raise NotebookError(f"{relative} is a link (or lies in a linked folder); submit the file itself.")
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        raise NotebookError(f"{relative} could not be opened ({os.strerror(exc.errno)}).") from None
+    with os.fdopen(handle, "rb") as file:
+        info = os.fstat(file.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise NotebookError(f"{relative} is not a regular file.")
+        if info.st_size > max_bytes:
+            raise NotebookError(f"{path.name} is {info.st_size / 2**20:.1f} MB; the limit is "
+                                f"{max_bytes / 2**20:.0f} MB.{too_large_hint}")
+        return file.read(max_bytes + 1)[:max_bytes]
+
+
+def read_notebook(path: Path, max_bytes: int, inside: Path = None):
+    """The notebook at ``path``, a file inside the folder ``inside`` (default: its own folder)."""
     import nbformat
 
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise NotebookError(f"{path.name} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB. "
-                            "Clear the outputs (Edit > Clear all outputs) and submit it again.")
+    data = read_submitted_file(path, Path(inside or Path(path).parent), max_bytes,
+                               " Clear the outputs (Edit > Clear all outputs) and submit it again.")
     try:
-        notebook = nbformat.reads(path.read_bytes().decode("utf-8", "replace"), as_version=4)
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError) as exc:
-        raise NotebookError(f"{path.name} is not a notebook: it is not valid JSON ({str(exc)[:200]}). "
+        notebook = nbformat.reads(data.decode("utf-8", "replace"), as_version=4)
+    except json.JSONDecodeError as exc:
+        # Position only: the message never quotes the file.
+        raise NotebookError(f"{path.name} is not a notebook: it is not valid JSON ({exc.msg}: line {exc.lineno} "
+                            f"column {exc.colno}). Download it again as .ipynb (File > Download > Download "
+                            ".ipynb).") from None
+    except nbformat.reader.NotJSONError:
+        raise NotebookError(f"{path.name} is not a notebook: it is not valid JSON. "
                             "Download it again as .ipynb (File > Download > Download .ipynb).") from None
     except Exception as exc:  # nbformat raises several kinds for JSON that is not a notebook
         raise NotebookError(f"{path.name} is not a notebook nbformat can read ({type(exc).__name__}: "
@@ -248,6 +278,7 @@ def prepared(assignment, submission: Path, max_bytes: int):
     try:
         result = Prepared(folder)
         base = submission.parent if submission.is_file() else submission
+        inside = base if submission.is_file() else submission
         for name in assignment.files:
             if name in names:
                 continue
@@ -262,13 +293,14 @@ def prepared(assignment, submission: Path, max_bytes: int):
             if note:
                 result.notes.append(note)
             try:
-                gathered = gather(read_notebook(path, max_bytes), path.name)
+                data = read_submitted_file(path, inside, max_bytes)
+                gathered = gather(read_notebook(path, max_bytes, inside=inside), path.name)
             except NotebookError as exc:
                 result.problem = str(exc)
                 break
             module = Path(name).stem
             (folder / f"{module}.py").write_text(gathered.code)
-            shutil.copyfile(path, folder / name)
+            (folder / name).write_bytes(data)
             result.notes.extend(gathered.notes)
             result.sources[module] = (path.name, gathered)
         yield result

@@ -8,11 +8,17 @@ objects that run code when they are loaded.
 import io
 import socket
 import time
+import zipfile
 
 import numpy as np
 
 MAX_FRAME_BYTES = 64 * 1024 * 1024
 _HEADER = 8
+# What a message may make the grader hold, as a multiple of the bytes it received: tensors are refused
+# when their elements need more bytes than their storage holds (a stride-0 view of one number can claim
+# a billion), and when all of them together claim more than this multiple (views sharing one storage).
+MAX_EXPANSION = 2
+_SLACK_BYTES = 1 << 20
 
 
 class ChannelClosed(Exception):
@@ -74,14 +80,84 @@ def encode(obj) -> bytes:
     return _encode_buffer(obj).getvalue()
 
 
+class TooLarge(ValueError):
+    """Data that would make the grader allocate far more than the bytes it was given."""
+
+
+def check_archive(source, size, limit):
+    """Refuse a torch.save archive (a path or a file object of ``size`` bytes) whose entries would unpack to
+    more than ``limit`` bytes, or that is not a zip archive at all (the legacy format allocates storages of
+    whatever size it declares before reading them). Checked before torch.load ever sees it."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise TooLarge("it is not a zip archive as torch.save writes (save it again with torch.save)") from None
+    unpacked = sum(entry.file_size for entry in entries)
+    if len(entries) > 100_000 or unpacked > limit:
+        raise TooLarge(f"its {len(entries)} entries unpack to {unpacked} bytes from {size}; "
+                       f"at most {limit} are accepted")
+    for entry in entries:
+        if entry.compress_type != zipfile.ZIP_STORED and entry.file_size > MAX_EXPANSION * entry.compress_size + 4096:
+            raise TooLarge(f"its entry {entry.filename} is compressed {entry.file_size // max(entry.compress_size, 1)}"
+                           " times over (torch.save never compresses)")
+
+
+def check_tensors(obj, limit):
+    """Refuse tensors whose elements need more bytes than their storage, or that together claim more than
+    ``limit`` bytes: converting them (to float64, to numpy, by comparing) would allocate that much."""
+    import torch
+
+    claimed = 0
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor):
+            needed = item.numel() * item.element_size()
+            if needed > item.untyped_storage().nbytes():
+                raise TooLarge(f"a tensor of shape {tuple(item.shape)} claims {needed} bytes over a storage of "
+                               f"{item.untyped_storage().nbytes()} (an expanded or overlapping view)")
+            claimed += needed
+            if claimed > limit:
+                raise TooLarge(f"its tensors claim more than {limit} bytes")
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+
+
+def load_untrusted(path, max_bytes):
+    """torch.load(weights_only=True) of a file a student uploaded, bounded: the archive is inspected first,
+    and what it holds may not claim more than ``MAX_EXPANSION`` times the file's size. Raises TooLarge."""
+    import os
+
+    import torch
+
+    size = os.path.getsize(path)
+    if size > max_bytes:
+        raise TooLarge(f"it is {size} bytes; at most {max_bytes} are accepted")
+    limit = MAX_EXPANSION * size + _SLACK_BYTES
+    check_archive(path, size, limit)
+    value = torch.load(path, weights_only=True, map_location="cpu")
+    check_tensors(value, limit)
+    return value
+
+
 def decode(data):
     """The message in ``data``: bytes, or a BytesIO positioned anywhere."""
     import torch
 
     buffer = data if isinstance(data, io.BytesIO) else io.BytesIO(data)
-    buffer.seek(0)
+    size = buffer.seek(0, io.SEEK_END)
+    limit = MAX_EXPANSION * size + _SLACK_BYTES
     try:
-        return _from_wire(torch.load(buffer, weights_only=True))
+        check_archive(buffer, size, limit)
+        buffer.seek(0)
+        value = torch.load(buffer, weights_only=True)
+        check_tensors(value, limit)
+        return _from_wire(value)
+    except TooLarge as exc:
+        raise ChannelGarbled(f"a message of {size} bytes was refused: {exc}") from None
     except Exception:  # any malformed payload is the sender's fault
         raise ChannelGarbled("the message was not in the grader's format") from None
 

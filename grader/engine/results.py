@@ -67,6 +67,16 @@ class Session:
         size = path.stat().st_size
         if size > max_bytes:
             raise SubmissionError(f"{filename} is {size / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.1f} MB.")
+        if filename.endswith((".pt", ".pth")):
+            # Inspected before any check torch.loads it: a small archive must not unpack to gigabytes.
+            from grader.engine import protocol
+
+            try:
+                protocol.load_untrusted(path, max_bytes)
+            except protocol.TooLarge as exc:
+                raise SubmissionError(f"{filename} cannot be graded: {exc}.") from None
+            except Exception:
+                pass  # not loadable at all: the check that reads it says so in its own terms
         return path
 
     def spawn_worker(self, files=None):

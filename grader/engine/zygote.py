@@ -244,6 +244,7 @@ def main():
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     baseline_vm = _vm_bytes()
     layers = containment.detect_layers(args.view)
+    os.environ.pop("GRADER_SANDBOX_LAYERS", None)
     control.send(json.dumps({"ready": True, "pid": os.getpid(), "layers": sorted(layers)}).encode())
 
     supervisors = {}  # worker pid -> (supervisor pid, socket to the supervisor)
@@ -297,6 +298,10 @@ def main():
         elif request["op"] == "exit":
             break
     _reap(-1)
+    # The staging folder (the view's parent) goes too, even when the grading process died without closing it.
+    import shutil
+
+    shutil.rmtree(os.path.dirname(args.view), ignore_errors=True)
     # Skip interpreter teardown: with torch loaded it costs a noticeable fraction of a run.
     os._exit(0)
 

@@ -47,3 +47,49 @@ def kill(sub, pid):
         return "killed"
     except OSError as exc:
         return type(exc).__name__
+
+
+def write(sub, path, text):
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+        return "written"
+    except OSError as exc:
+        return type(exc).__name__
+
+
+def connect(sub, host, port):
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return "connected"
+    except OSError as exc:
+        return type(exc).__name__
+
+
+def sys_path(sub):
+    return list(sys.path)
+
+
+def open_sockets(sub):
+    """How many of the worker's descriptors are sockets (its channel to the grader is one)."""
+    import stat
+
+    return sum(1 for fd in range(3, 1024) if _is_socket(fd, stat))
+
+
+def _is_socket(fd, stat):
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def shared_memory_segment(sub, size):
+    """A System V shared memory segment of ``size`` bytes; its id."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    IPC_PRIVATE, IPC_CREAT = 0, 0o1000
+    return libc.shmget(IPC_PRIVATE, ctypes.c_size_t(size), IPC_CREAT | 0o600)

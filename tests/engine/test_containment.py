@@ -1,0 +1,164 @@
+"""What a worker can reach, under every combination of isolation layers this machine can show.
+
+``all`` is whatever the kernel allows here (on this machine: mount, network and IPC namespaces and the
+seccomp filter); ``seccomp`` is Gradescope's Docker (no namespaces: permissions and seccomp);
+``permissions`` has no kernel layer at all. The outcome must be the same; only how it is reached differs.
+"""
+import os
+import socket
+import uuid
+
+import pytest
+
+from conftest import AS_ROOT, REPO, no_sandbox_processes_within
+from grader.engine import containment
+from grader.engine.sandbox import Limits, Sandbox
+
+pytestmark = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
+MODES = ["all", "seccomp", "permissions"]
+
+
+@pytest.fixture(scope="module", params=MODES)
+def box(request, tmp_path_factory):
+    export = tmp_path_factory.mktemp("export")
+    (export / "other_student").mkdir()
+    (export / "other_student" / "student.py").write_text("SOLUTION = 'theirs'\n")
+    os.chmod(export, 0o755)
+    previous = os.environ.get("GRADER_SANDBOX_LAYERS")
+    os.environ["GRADER_SANDBOX_LAYERS"] = request.param
+    try:
+        with Sandbox("tests.engine.sandbox_probes", Limits(call_timeout=5, import_timeout=10),
+                     protected=[REPO / "reference", export]) as sandbox:
+            sandbox.active_layers()
+            yield request.param, sandbox, export
+    finally:
+        os.environ.pop("GRADER_SANDBOX_LAYERS") if previous is None else \
+            os.environ.__setitem__("GRADER_SANDBOX_LAYERS", previous)
+    assert no_sandbox_processes_within()
+
+
+@pytest.fixture
+def submission(tmp_path):
+    (tmp_path / "student.py").write_text("VALUE = 42\n")
+    return tmp_path
+
+
+def test_the_requested_layers_are_in_force(box):
+    mode, sandbox, _ = box
+    layers = sandbox.active_layers()
+    if mode == "all":
+        assert {"mount", "network", "ipc", "seccomp"} <= layers  # this machine allows every one of them
+    else:
+        assert layers == ({"seccomp"} if mode == "seccomp" else set())
+
+
+def private_files(export):
+    found = [REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py",
+             REPO / "tests" / "corpus" / "cs446_hw2" / "correct_sequential" / "hw2_ResNet.py",
+             export / "other_student" / "student.py"]
+    found += sorted((REPO / "data").glob("*/hidden/*"))[:3] + sorted((REPO / "data").glob("*/cache/*"))[:1]
+    if (REPO / ".git").is_dir():
+        found.append(REPO / ".git" / "HEAD")
+    return [p for p in found if p.exists()]
+
+
+def test_nothing_private_in_the_checkout_or_the_export_can_be_read(box, submission):
+    mode, sandbox, export = box
+    dist = REPO / "dist"
+    made_dist = not dist.exists()
+    dist.mkdir(exist_ok=True)
+    zipped = dist / f"leak-test-{uuid.uuid4().hex}.zip"
+    zipped.write_bytes(b"PK reference inside")
+    os.chmod(zipped, 0o644)
+    try:
+        if mode != "all":  # permissions are set when a sandbox starts: dist/ appeared after this one's
+            from grader.engine.sandbox import prepare_filesystem
+            prepare_filesystem([], log=lambda _: None)
+        worker = sandbox.spawn(submission, ["student"])
+        try:
+            paths = private_files(export) + [zipped]
+            assert len(paths) >= 5
+            for path in paths:
+                assert worker.call("read", str(path))["ok"] is False, path
+            assert str(REPO) not in worker.call("sys_path")
+            assert worker.call("read", "student.py")["ok"] is True
+        finally:
+            worker.stop()
+    finally:
+        zipped.unlink()
+        if made_dist:
+            dist.rmdir()
+
+
+def test_nothing_outlives_the_worker_in_shared_temporary_folders(box, submission):
+    _, sandbox, _ = box
+    name = f"left-{uuid.uuid4().hex}"
+    first = sandbox.spawn(submission, ["student"])
+    try:
+        for folder in containment.SHARED_TEMPORARY:
+            assert first.call("write", f"{folder}/{name}", "a solution") == "written"
+    finally:
+        first.stop()
+    for folder in containment.SHARED_TEMPORARY:
+        assert not os.path.exists(f"{folder}/{name}")
+    second = sandbox.spawn(submission, ["student"])  # the same uid: the next student of a grade-all job
+    try:
+        for folder in containment.SHARED_TEMPORARY:
+            assert second.call("read", f"{folder}/{name}")["ok"] is False
+    finally:
+        second.stop()
+
+
+def test_shared_memory_segments_die_with_the_worker(box, submission):
+    _, sandbox, _ = box
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        assert worker.call("shared_memory_segment", 1 << 20) >= 0
+    finally:
+        worker.stop()
+    with open("/proc/sysvipc/shm") as table:
+        owners = [int(row.split()[7]) for row in table.read().splitlines()[1:]]
+    assert sandbox.user[0] not in owners
+
+
+def test_the_network_cannot_be_reached(box, submission):
+    mode, sandbox, _ = box
+    if mode == "permissions":
+        pytest.skip("without a network namespace or seccomp the network is open (python -m grader doctor says so)")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.5)
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        assert worker.call("connect", "127.0.0.1", listener.getsockname()[1]) != "connected"
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    finally:
+        worker.stop()
+        listener.close()
+
+
+def test_other_processes_command_lines_are_hidden(box, submission):
+    mode, sandbox, _ = box
+    if mode != "all":
+        pytest.skip("without a mount namespace /proc is the machine's (python -m grader doctor says so)")
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        assert worker.call("read", f"/proc/{os.getpid()}/cmdline")["ok"] is False
+        assert worker.call("read", f"/proc/{sandbox.zygote_pid}/cmdline")["ok"] is False
+    finally:
+        worker.stop()
+
+
+def test_a_worker_holds_no_socket_but_its_own_channel(box, submission):
+    _, sandbox, _ = box
+    beside = sandbox.spawn(submission, ["student"])  # a check running at the same time
+    try:
+        worker = sandbox.spawn(submission, ["student"])
+        try:
+            assert worker.call("open_sockets") == 1
+        finally:
+            worker.stop()
+    finally:
+        beside.stop()

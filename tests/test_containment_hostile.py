@@ -33,6 +33,8 @@ def messages(results):
 
 @root_only
 def test_a_checkout_gives_nothing_away(layers, tmp_path):
+    if layers != "all" and (REPO / ".git").is_file():
+        pytest.skip("a git worktree's history lives in another checkout, which only a mount namespace hides")
     dist = REPO / "dist"
     made = not dist.exists()
     dist.mkdir(exist_ok=True)

@@ -207,3 +207,34 @@ def test_a_saved_expanded_tensor_is_refused(tmp_path):
     torch.save(torch.zeros(3), legacy, _use_new_zipfile_serialization=False)
     with pytest.raises(protocol.TooLarge, match="not a zip archive"):
         protocol.load_untrusted(legacy, 20 << 20)
+
+
+def test_a_notebook_linked_to_the_reference_earns_nothing(tmp_path):
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "a3_network.ipynb").symlink_to(REPO / "reference" / "eecs4404_a3" / "a3_network.ipynb")
+    out = tmp_path / "results.json"
+    completed = run_cli("run", "eecs4404-a3", submission, "-o", out)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = json.loads(out.read_text())
+    validate_results(results)
+    assert results["score"] == 0 and "is a link" in messages(results)
+
+
+def test_similarity_leaves_out_oversized_files_and_says_so(tmp_path):
+    from grader.engine import assignments, similarity
+    from grader.engine.batch import Submission
+
+    students = []
+    for name in ("huge_a", "huge_b", "small"):
+        folder = tmp_path / name
+        shutil.copytree(CORPUS / "cs446_hw2" / "correct_sequential", folder)
+        students.append(Submission(name, folder))
+    for name in ("huge_a", "huge_b"):
+        with open(tmp_path / name / "hw2_ResNet.py", "a") as source:
+            source.write("".join(f"value_{i} = {i} * 2 + 1\n" for i in range(40_000)))  # about 900 KB
+    report = tmp_path / "similarity.txt"
+    similarity.report(assignments.get("cs446-hw2"), students, report)
+    text = report.read_text()
+    assert "Not compared" in text and "huge_a: hw2_ResNet.py holds more than 256 KB" in text
+    assert "huge_b" in text.split("Not compared")[1]

@@ -37,7 +37,9 @@ def _code(folder: Path, name: str):
         cells = notebooks.read_notebook(path, MAX_NOTEBOOK_BYTES, inside=inside).cells
         code = "\n\n".join(notebooks.cell_text(c) for c in cells if c.get("cell_type") == "code")
     elif name.endswith(".py") and (folder / name).is_file() and not (folder / name).is_symlink():
-        code = notebooks.read_submitted_file(folder / name, folder, MAX_CODE_BYTES + 1).decode("utf-8", "replace")
+        if (folder / name).stat().st_size > MAX_CODE_BYTES:
+            raise Oversized(f"{name} holds more than {MAX_CODE_BYTES >> 10} KB of code")
+        code = notebooks.read_submitted_file(folder / name, folder, MAX_CODE_BYTES).decode("utf-8", "replace")
     else:
         return None
     if len(code.encode("utf-8", "replace")) > MAX_CODE_BYTES:

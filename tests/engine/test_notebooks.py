@@ -4,6 +4,7 @@ import json
 import nbformat
 import pytest
 
+from conftest import REPO
 from grader.engine import notebooks
 from grader.engine.notebooks import NotebookError, find_notebook, gather, read_notebook, render
 from grader.engine.templates import keep_solutions, strip_solutions
@@ -146,3 +147,28 @@ def test_finding_the_notebook_a_student_meant(tmp_path):
     (tmp_path / "a3.ipynb").write_text("{}")
     assert find_notebook(tmp_path, "a3.ipynb") == (tmp_path / "a3.ipynb", None)
     assert find_notebook(tmp_path / "scratch.ipynb", "a3.ipynb") == (tmp_path / "scratch.ipynb", None)
+
+
+def test_a_linked_notebook_is_never_read(tmp_path):
+    """The grader reads notebooks as root: a link could name the reference or any file on the machine."""
+    secret = tmp_path / "root_only.txt"
+    secret.write_text("SECRET-TOKEN not json at all")
+    secret.chmod(0o600)
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    (submission / "a3_network.ipynb").symlink_to(secret)
+    with pytest.raises(NotebookError, match="is a link") as caught:
+        read_notebook(submission / "a3_network.ipynb", max_bytes=10**6)
+    assert "SECRET" not in str(caught.value)
+    linked_folder = tmp_path / "linked"
+    linked_folder.symlink_to(REPO / "reference" / "eecs4404_a3")
+    with pytest.raises(NotebookError, match="is a link"):
+        read_notebook(linked_folder / "a3_network.ipynb", max_bytes=10**6, inside=tmp_path)
+
+
+def test_a_file_that_is_not_json_is_never_quoted(tmp_path):
+    path = tmp_path / "a3_network.ipynb"
+    path.write_bytes(b"SECRET-TOKEN not json at all")
+    with pytest.raises(NotebookError, match="not valid JSON") as caught:
+        read_notebook(path, max_bytes=10**6)
+    assert "SECRET" not in str(caught.value)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data,baselines} ...``."""
+"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data,baselines,doctor} ...``."""
 import argparse
 import json
 import sys
@@ -175,6 +175,35 @@ def cmd_baselines(args):
     return 0
 
 
+def cmd_doctor(args):
+    """Which isolation layers a sandbox gets on this machine, and what each missing one leaves open."""
+    import os
+
+    from grader.engine import containment
+
+    try:
+        containment.requested_layers()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with Sandbox("grader.engine.torch_probes", protected=()) as sandbox:
+        layers = sandbox.active_layers()
+        user = sandbox.user
+    rows = [[name, "yes" if active else "no", leaves] for name, active, leaves in
+            containment.describe(layers, as_root=user is not None)]
+    print(tabulate(rows, headers=["layer", "active", "what its absence leaves open"], tablefmt="simple"))
+    print()
+    if user is not None:
+        print(f"Workers run as a leased uid (this sandbox had {user[0]}), one per sandbox machine-wide.")
+    requested = os.environ.get("GRADER_SANDBOX_LAYERS")
+    if requested:
+        print(f"GRADER_SANDBOX_LAYERS={requested} narrowed the layers.")
+    missing = {"mount", "network", "seccomp"} - layers
+    print("Every layer is in force." if not missing and user is not None else
+          "Fallbacks are in force where a layer is missing (see the README's sandbox table).")
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grader", description="Autograder for ML homework.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -231,6 +260,9 @@ def main(argv=None):
                                "model if it has one) and write them to its config.toml")
     baselines.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     baselines.set_defaults(func=cmd_baselines)
+
+    doctor = sub.add_parser("doctor", help="which sandbox isolation layers work on this machine, and what is left open")
+    doctor.set_defaults(func=cmd_doctor)
 
     args = parser.parse_args(argv)
     try:

@@ -349,8 +349,8 @@ def describe(layers, as_root):
              "" if as_root else "the submission runs as you and can read what you can read")]
     rows.append(("mount namespace (minimal view)", "mount" in layers,
                  "" if "mount" in layers else
-                 "falls back to permissions: other users are denied the repository's private folders, and "
-                 "the export folder; anything else world-readable on the machine stays readable"))
+                 "permissions instead: the checkout's private folders and the export are closed; "
+                 "other world-readable files on the machine stay readable"))
     rows.append(("private /tmp, /var/tmp, /dev/shm", "mount" in layers,
                  "" if "mount" in layers else "shared; the worker's leftovers are removed when it is reaped"))
     rows.append(("/proc limited to the worker's user", "mount" in layers,

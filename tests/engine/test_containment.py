@@ -162,3 +162,17 @@ def test_a_worker_holds_no_socket_but_its_own_channel(box, submission):
             worker.stop()
     finally:
         beside.stop()
+
+
+@pytest.mark.parametrize("mode, mount_active", [("all", "yes"), ("seccomp", "no")])
+def test_doctor_says_which_layers_are_in_force(mode, mount_active, monkeypatch):
+    from conftest import run_cli
+
+    monkeypatch.setenv("GRADER_SANDBOX_LAYERS", mode)
+    completed = run_cli("doctor")
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    rows = {line.split("  ")[0]: line for line in completed.stdout.splitlines()}
+    assert rows["mount namespace (minimal view)"].split()[4] == mount_active
+    assert rows["seccomp socket filter"].split()[3] == "yes"
+    if mount_active == "no":
+        assert "command lines are readable" in completed.stdout

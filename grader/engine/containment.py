@@ -35,9 +35,11 @@ DEVICES = ("null", "zero", "full", "random", "urandom")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-_libc.unshare.argtypes = [ctypes.c_int]
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
+LINUX = sys.platform.startswith("linux")
+if LINUX:
+    _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    _libc.unshare.argtypes = [ctypes.c_int]
+    _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong]
 
 
 def _checked(result, what):
@@ -231,6 +233,8 @@ def isolate(layers, view_root, probes_module, submission_folder, tmp_bytes):
 def detect_layers(view_root):
     """The layers that work here (tried in a throw-away child), among those requested."""
     wanted = requested_layers()
+    if not LINUX:
+        return set()
     if os.geteuid() != 0:
         wanted.discard("mount"), wanted.discard("network"), wanted.discard("ipc")
     found = set()

@@ -10,6 +10,8 @@ example ``permissions`` to force the fallback):
 - ``network``: a fresh network namespace (only a loopback that is down: no socket reaches anything).
 - ``ipc``: a fresh System V IPC namespace (shared memory segments die with the worker).
 - ``seccomp``: a filter that refuses every socket but a Unix one, and io_uring (which could make one).
+- ``memory``: a memory cgroup of the worker's own (beneath the grader's), so memory held outside the
+  address space (memfds, tmpfs, shared memory) counts against the worker's limit too.
 
 Without ``mount`` (Gradescope's Docker refuses it) the sandbox falls back to permissions: the repository's
 private folders are closed to other users, the repository leaves the worker's ``sys.path``, and whatever
@@ -29,7 +31,7 @@ CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 NAMESPACE_LAYERS = ("mount", "network", "ipc")
-ALL_LAYERS = (*NAMESPACE_LAYERS, "seccomp")
+ALL_LAYERS = (*NAMESPACE_LAYERS, "seccomp", "memory")
 SHARED_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -257,6 +259,11 @@ def detect_layers(view_root):
                 works.append(name)
             except OSError:
                 pass
+        if "memory" in wanted and os.geteuid() == 0:
+            folder = create_memory_cgroup(f"ml-autograder-probe-{os.getpid()}", 1 << 30)
+            if folder is not None:
+                works.append("memory")
+                remove_cgroup(folder)
         if "seccomp" in wanted and platform.machine() in _SECCOMP_ARCH:
             try:
                 refuse_network()
@@ -273,6 +280,74 @@ def detect_layers(view_root):
         found = {w for w in pipe.read().decode().split(",") if w}
     os.waitpid(child, 0)
     return found
+
+
+# ------------------------------------------------------------------------------ a memory cgroup per worker
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+def _own_memory_cgroup():
+    """(folder of this process's memory cgroup, the file that takes a limit), or None."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if "memory" in controllers.split(","):  # cgroup v1
+            return os.path.join(CGROUP_ROOT, "memory", path.lstrip("/")), "memory.limit_in_bytes"
+    for line in lines:
+        if line.startswith("0::"):  # cgroup v2: only where the memory controller is delegated to children
+            folder = os.path.join(CGROUP_ROOT, line[3:].lstrip("/"))
+            try:
+                with open(os.path.join(folder, "cgroup.subtree_control")) as f:
+                    if "memory" in f.read().split():
+                        return folder, "memory.max"
+            except OSError:
+                return None
+    return None
+
+
+def create_memory_cgroup(name, limit_bytes):
+    """A new memory cgroup limited to ``limit_bytes``, beneath this process's own; its folder, or None."""
+    own = _own_memory_cgroup()
+    if own is None:
+        return None
+    parent, limit_file = own
+    folder = os.path.join(parent, name)
+    try:
+        os.mkdir(folder)
+    except OSError:
+        return None
+    try:
+        with open(os.path.join(folder, limit_file), "w") as f:
+            f.write(str(limit_bytes))
+    except OSError:
+        remove_cgroup(folder)
+        return None
+    return folder
+
+
+def join_cgroup(folder):
+    with open(os.path.join(folder, "cgroup.procs"), "w") as f:
+        f.write(str(os.getpid()))
+
+
+def remove_cgroup(folder, attempts=200):
+    """Remove a cgroup once its last process is gone (a killed process can take a moment to leave it)."""
+    import time
+
+    for _ in range(attempts):
+        try:
+            os.rmdir(folder)
+            return True
+        except FileNotFoundError:
+            return True
+        except OSError:
+            time.sleep(0.01)
+    return False
 
 
 # ------------------------------------------------------------------------------ the permissions fallback
@@ -364,6 +439,9 @@ def describe(layers, as_root):
                                                  else "the network is open")))
     rows.append(("seccomp socket filter", "seccomp" in layers,
                  "" if "seccomp" in layers else "no second line against sockets"))
+    rows.append(("memory cgroup per worker", "memory" in layers,
+                 "" if "memory" in layers else "memfds and shared memory escape the address-space limit "
+                 "(bounded by open files x file size)"))
     rows.append(("IPC namespace", "ipc" in layers,
                  "" if "ipc" in layers else "System V shared memory is shared; removed when the worker is reaped"))
     return rows

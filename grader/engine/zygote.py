@@ -152,6 +152,8 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
     try:
         os.setsid()
         uid, gid = request.get("uid"), request.get("gid")
+        if request.get("cgroup"):
+            containment.join_cgroup(request["cgroup"])
         if "mount" in layers:
             containment.chroot_into(request["view"])
         _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), uid)
@@ -322,6 +324,9 @@ def _supervise(zygote, channel, out_fd, request, probes, baseline_vm, layers):
     except OSError as exc:
         print(f"sandbox: could not isolate the worker: {exc}", file=sys.stderr, flush=True)
         isolated = False
+    if "memory" in layers:
+        request["cgroup"] = containment.create_memory_cgroup(f"ml-autograder-{supervisor}",
+                                                             request["limits"]["memory_bytes"])
     worker = os.fork()
     if worker == 0:
         zygote.close()
@@ -339,6 +344,8 @@ def _supervise(zygote, channel, out_fd, request, probes, baseline_vm, layers):
     except OSError:
         pass
     status = _reap(worker)
+    if request.get("cgroup"):
+        containment.remove_cgroup(request["cgroup"])
     uid = request.get("uid")
     if uid is not None and not {"mount", "ipc"} <= layers:
         # Shared temporary folders and IPC: what the worker's uid (this sandbox's alone) left there goes now.

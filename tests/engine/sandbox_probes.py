@@ -93,3 +93,16 @@ def shared_memory_segment(sub, size):
     libc = ctypes.CDLL(None, use_errno=True)
     IPC_PRIVATE, IPC_CREAT = 0, 0o1000
     return libc.shmget(IPC_PRIVATE, ctypes.c_size_t(size), IPC_CREAT | 0o600)
+
+
+def hold_memfds(sub, count, megabytes):
+    """Memory held outside the address space: ``count`` memfds of ``megabytes`` each, kept open."""
+    held = []
+    for _ in range(count):
+        fd = os.memfd_create("held")
+        block = b"\1" * (1 << 20)
+        for _ in range(megabytes):
+            os.write(fd, block)
+        held.append(fd)
+    sub.state["memfds"] = held
+    return len(held)

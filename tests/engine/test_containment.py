@@ -176,3 +176,22 @@ def test_doctor_says_which_layers_are_in_force(mode, mount_active, monkeypatch):
     assert rows["seccomp socket filter"].split()[3] == "yes"
     if mount_active == "no":
         assert "command lines are readable" in completed.stdout
+
+
+def test_memory_held_outside_the_address_space_counts(submission, monkeypatch):
+    """memfds are not mapped, so the address-space limit misses them; the worker's memory cgroup does not."""
+    from grader.engine.sandbox import SubmissionError
+
+    monkeypatch.setenv("GRADER_SANDBOX_LAYERS", "all")
+
+    with Sandbox("tests.engine.sandbox_probes", Limits(call_timeout=60, import_timeout=10, memory_mb=512)) as sandbox:
+        if "memory" not in sandbox.active_layers():
+            pytest.skip("no memory cgroup here (python -m grader doctor says so)")
+        worker = sandbox.spawn(submission, ["student"])
+        try:
+            with pytest.raises(SubmissionError, match="ran out of memory"):
+                worker.call("hold_memfds", 16, 60)  # 960 MB in memfds under a 512 MB limit
+        finally:
+            worker.stop()
+        leftover = [p for p in os.listdir(containment._own_memory_cgroup()[0]) if p.startswith("ml-autograder-")]
+        assert leftover == []

@@ -193,8 +193,11 @@ def limit_grader_memory(megabytes=None):
     import resource
 
     megabytes = megabytes or int(os.environ.get("GRADER_MEMORY_MB", "3072"))
-    with open("/proc/self/status") as f:
-        mapped = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+    try:
+        with open("/proc/self/status") as f:
+            mapped = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
+    except OSError:
+        return None  # not Linux: the address-space limit means something else there
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     ceiling = mapped + (megabytes << 20)
     if hard != resource.RLIM_INFINITY:
@@ -412,6 +415,8 @@ class Sandbox:
         request = {"op": "spawn", "folder": str(folder / "submission"), "modules": list(modules),
                    "limits": self.limits.for_worker(),
                    "uid": self.user and self.user[0], "gid": self.user and self.user[1],
+                   # only a leased uid is this sandbox's alone: what it leaves in shared folders may be removed
+                   "leased": bool(self._lease and self._lease._file),
                    "env": {"HOME": home, "TMPDIR": home, "MPLCONFIGDIR": home}}
         reply, fds = self._request(request, with_fds=True)
         worker = Worker(self, reply["pid"], fds[0], fds[1], folder, self.limits)

@@ -347,7 +347,7 @@ def _supervise(zygote, channel, out_fd, request, probes, baseline_vm, layers):
     if request.get("cgroup"):
         containment.remove_cgroup(request["cgroup"])
     uid = request.get("uid")
-    if uid is not None and not {"mount", "ipc"} <= layers:
+    if uid is not None and request.get("leased") and not {"mount", "ipc"} <= layers:
         # Shared temporary folders and IPC: what the worker's uid (this sandbox's alone) left there goes now.
         containment.remove_left_behind(uid, folders=() if "mount" in layers else containment.SHARED_TEMPORARY)
     try:

@@ -128,7 +128,10 @@ def view_paths(probes_module, submission_folder):
     repo = Path(__file__).resolve().parents[2]
     readonly = [p for p in SYSTEM if os.path.lexists(p)]
     python = {sys.base_prefix, sys.prefix, sys.exec_prefix}
-    python.update(p for p in sys.path if p and os.path.isdir(p) and not os.path.samefile(p, repo))
+    python.update(p for p in sys.path if p and os.path.isdir(p))
+    # Never a folder holding the repository (the repository itself, or a PYTHONPATH such as /home/ta).
+    real_repo = os.path.realpath(repo)
+    python = {p for p in python if not (real_repo + "/").startswith(os.path.realpath(p).rstrip("/") + "/")}
     readonly += sorted(python, key=len)
     readonly += [str(repo / "grader" / "__init__.py"), str(repo / "grader" / "engine")]
     # The probes' module and the packages leading to it (their __init__ files only).

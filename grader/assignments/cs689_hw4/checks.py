@@ -17,7 +17,7 @@ from grader.assignments.cs689_hw4 import scoring
 from grader.engine.checks import CheckFailed, Scored, check
 from grader.engine.compare import expect, expect_close, expect_shape
 from grader.engine.sandbox import SubmissionError
-from grader.engine.source_rules import forbidden_uses, loops_over_rows
+from grader.engine.source_rules import forbidden_uses, loops_over_rows, staff_note
 
 FILE = "gmm.py"
 TOL = dict(atol=1e-4, rtol=1e-6)  # the handout asks for four decimals
@@ -100,6 +100,9 @@ def no_ready_made_density(ctx):
         raise CheckFailed(f"gmm.py uses a ready-made Gaussian density ({listed}). The handout asks for the "
                           "inference from scratch: write log N(x; mu, Sigma) yourself (torch.linalg and "
                           "torch.logsumexp are fine).")
+    note = staff_note(ctx.source(FILE), FILE)
+    if note:
+        return Scored(0.0, note)
 
 
 # ------------------------------------------------------------------------------ 3a
@@ -405,6 +408,9 @@ def no_pretrained_components(ctx):
     if hits:
         raise CheckFailed(f"The model uses pre-trained components ({'; '.join(hits)}), which the handout does not "
                           "allow: build and train every part yourself.")
+    notes = [note for note in (staff_note(ctx.source(name), name) for name in (MODEL, EXPERIMENTS)) if note]
+    if notes:
+        return Scored(0.0, "\n".join(notes))
 
 
 @functools.lru_cache(maxsize=2)

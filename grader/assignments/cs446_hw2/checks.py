@@ -66,6 +66,28 @@ def _expect_gradients_reach(ctx, what, factory, args, x, check_input):
                           "with no .detach() in between?")
 
 
+def _computed_output(ctx, what, factory, args, x):
+    """The model's output in evaluation mode for values the grader draws, once it has shown that it
+    computes something: the same output again for the same input, another for other input or values."""
+    _, traced = _traced(ctx, factory, args, x)
+    layers = holders(traced["calls"])
+    values = draw_for_shapes(layers, ctx.rng)
+
+    def output(images, chosen, doing):
+        return ctx.call("run_model", images, False, values=chosen, doing=f"running {what} {doing}")["output"]
+
+    first = output(x, values, "in evaluation mode")
+    if not torch.equal(first, output(x, values, "again on the same input")):
+        raise CheckFailed(f"{what} gives different outputs for the same input and parameters in evaluation mode.")
+    if torch.allclose(first, output(torch.randn(x.shape, generator=ctx.rng), values, "on other input"),
+                      rtol=0, atol=1e-9):
+        raise CheckFailed(f"{what} gives the same output for another input: it must be computed from the input.")
+    if layers and torch.allclose(first, output(x, draw_for_shapes(layers, ctx.rng), "with other parameter values"),
+                                 rtol=0, atol=1e-9):
+        raise CheckFailed(f"{what} gives the same output whatever its parameters: it must be computed by its layers.")
+    return first
+
+
 def _sizes(ctx, choices):
     return choices[int(ctx.randint(0, len(choices)))]
 
@@ -76,8 +98,8 @@ def _sizes(ctx, choices):
 def block_keeps_shape(ctx):
     """Block(C) returns a tensor of the same shape (N, C, H, W) as its input"""
     for channels, shape in [(1, (2, 1, 5, 5)), (3, (4, 3, 8, 8)), (8, (2, 8, 6, 7))]:
-        _, traced = _traced(ctx, "Block", [channels], torch.randn(shape))
-        expect_shape(f"Block({channels}) applied to an input of shape {shape}", shape, traced["output_shape"],
+        found = _computed_output(ctx, f"Block({channels})", "Block", [channels], torch.randn(shape))
+        expect_shape(f"Block({channels}) applied to an input of shape {shape}", shape, tuple(found.shape),
                      hint="Both convolutions need C output channels, kernel size 3 and padding 1.")
 
 
@@ -178,9 +200,10 @@ def resnet_output_shape(ctx):
     """ResNet(C, num_classes) maps images (N, 1, H, W) to scores (N, num_classes), for any H and W"""
     for channels, classes, shape in [(1, 10, (5, 1, 8, 8)), (4, 10, (2, 1, 8, 8)), (2, 3, (3, 1, 28, 28)),
                                      (8, 17, (2, 1, 12, 9))]:
-        _, traced = _traced(ctx, "ResNet", [channels, classes], torch.randn(shape))
+        found = _computed_output(ctx, f"ResNet({channels}, {classes})", "ResNet", [channels, classes],
+                                 torch.randn(shape))
         expect_shape(f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
-                     (shape[0], classes), traced["output_shape"],
+                     (shape[0], classes), tuple(found.shape),
                      hint="Average each channel over all positions (AdaptiveAvgPool2d(1)), flatten, then "
                           "Linear(C, num_classes).")
 

@@ -49,6 +49,8 @@ def gradient_flow(sub, x):
     """Which parameters (by the student's own names) get a nonzero gradient from one backward pass."""
     model = sub.state["model"]
     model.train()
+    parameter = next(model.parameters(), None)  # after a float64 run_model the model is in float64
+    x = x.to(parameter.dtype if parameter is not None and parameter.is_floating_point() else x.dtype)
     x = x.clone().requires_grad_(True)
     for p in model.parameters():
         p.grad = None

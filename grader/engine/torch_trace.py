@@ -152,7 +152,7 @@ def run(model: nn.Module, layers, x, train: bool, out_weights=None):
     x = x.clone().requires_grad_(out_weights is not None and x.is_floating_point())
     for p in model.parameters():
         p.grad = None
-    inputs = [None] * len(layers)
+    inputs, outputs = [None] * len(layers), [None] * len(layers)
 
     def remember(index):
         def hook(_module, args):
@@ -160,13 +160,20 @@ def run(model: nn.Module, layers, x, train: bool, out_weights=None):
                 inputs[index] = args[0].detach().clone()
         return hook
 
-    handles = [m.register_forward_pre_hook(remember(i)) for i, m in enumerate(layers)]
+    def remember_output(index):
+        def hook(_module, _args, output):
+            if outputs[index] is None and isinstance(output, torch.Tensor):
+                outputs[index] = output.detach().clone()
+        return hook
+
+    handles = [m.register_forward_pre_hook(remember(i)) for i, m in enumerate(layers)] + \
+        [m.register_forward_hook(remember_output(i)) for i, m in enumerate(layers)]
     try:
         output = model(x)
     finally:
         for handle in handles:
             handle.remove()
-    result = {"output": output.detach().clone(), "layer_inputs": inputs,
+    result = {"output": output.detach().clone(), "layer_inputs": inputs, "layer_outputs": outputs,
               "buffers_after": [{n: b.detach().clone() for n, b in _own_tensors(m)[1].items()} for m in layers]}
     if out_weights is not None:
         (output * out_weights.to(output.dtype)).sum().backward()

@@ -213,8 +213,8 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
             message = protocol.receive(channel)
         except Exception:
             os._exit(0)
-        probe = getattr(probes, message["probe"], None)
-        if probe is None or message["probe"].startswith("_"):
+        probe = probes.get(message["probe"])  # bound before the submission was imported
+        if probe is None:
             reply({"ok": False, "error": {"type": "LookupError", "message": f"no probe {message['probe']}",
                                           "frames": []}})
             continue
@@ -226,6 +226,14 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
 
 
 _REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def probe_table(module):
+    """Each public probe of ``module`` as the function object it is now. The zygote builds this before
+    any submission is imported and workers dispatch from it, so a submission that rebinds the probes
+    module's attributes (``probes.run_model = forged``) changes nothing the grader asks."""
+    return {name: value for name, value in vars(module).items()
+            if callable(value) and not name.startswith("_") and not isinstance(value, type)}
 
 
 def main():
@@ -242,7 +250,7 @@ def main():
     import numpy  # noqa: F401  (warm imports shared by every forked worker)
     import torch  # noqa: F401
     import torch.nn.functional  # noqa: F401
-    probes = importlib.import_module(args.probes)
+    probes = probe_table(importlib.import_module(args.probes))
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     baseline_vm = _vm_bytes()
     layers = containment.detect_layers(args.view)

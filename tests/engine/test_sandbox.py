@@ -32,6 +32,25 @@ def test_worker_imports_the_submission_and_answers(sandbox, submission):
     assert "imported" in worker.output
 
 
+def test_probes_are_bound_before_the_submission_is_imported(sandbox, tmp_path):
+    """Rebinding the probes module's attributes at import swaps no probe: the worker dispatches from
+    the table the zygote built before any submission ran."""
+    (tmp_path / "student.py").write_text(
+        "import sys\n"
+        "probes = sys.modules['tests.engine.sandbox_probes']\n"
+        "probes.whoami = lambda sub: 'forged'\n"
+        "setattr(probes, 'answer', lambda sub, module, name: 'forged')\n"
+        "VALUE = 42\n")
+    worker = sandbox.spawn(tmp_path, ["student"])
+    try:
+        assert worker.call("answer", "student", "VALUE") == 42
+        assert worker.call("whoami") != "forged"
+        with pytest.raises(SubmissionError, match="no probe"):
+            worker.call("_private")
+    finally:
+        worker.stop()
+
+
 @root_only
 def test_worker_runs_as_the_unprivileged_user(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])

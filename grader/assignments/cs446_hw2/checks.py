@@ -1,7 +1,11 @@
 """Checks of CS446 HW2 question 3 (``hw2_ResNet.py``): 3a is ``Block``, 3b is ``ResNet``.
 
 Public checks test properties the handout states (shapes, layer settings, parameter
-counts, the skip connection) on toy inputs and never use the reference. Hidden checks
+counts, the skip connection) on toy inputs and never use the reference. What the worker reports
+about the student's layers is verified in the grading process: the grader draws the values, and
+recomputes each layer from its reported input with a layer it builds itself (settings, parameter
+counts), computes the expected output itself (the skip connection), and compares each reported
+gradient with the change of the output it measures (gradients reaching the parameters). Hidden checks
 compare the student's model with the reference as functions: same parameter values, fresh
 random inputs each run, outputs and gradients in both training and evaluation mode.
 """
@@ -9,7 +13,8 @@ import torch
 
 from grader.engine.checks import CheckFailed, check
 from grader.engine.compare import expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import build_and_trace, compare_model, expect_kinds
+from grader.engine.torch_compare import (build_and_trace, compare_model, draw_for_shapes, expect_kinds,
+                                         verified_gradient_flow, verified_parameter_count, verified_run)
 from grader.engine.torch_trace import holders
 
 MODULE = "hw2_ResNet"
@@ -34,6 +39,55 @@ def _expect_batchnorm(what, layer, channels):
     expect_equal(f"{what} (your `{layer['path']}`): num_features", channels, layer["config"].get("num_features"))
 
 
+def _expect_parameter_count(ctx, what, factory, args, x, expected, hint):
+    """The count of the layers the grader verified by behaviour, and the count the worker reports (which
+    also sees layers that never run): both must be ``expected``."""
+    verified = verified_run(ctx, what, MODULE, factory, args, x)
+    expect_equal(f"number of parameters of {what}", expected, verified["built"]["parameters"], hint=hint)
+    expect_equal(f"number of parameters of {what} in the layers that run (counted by the grader)", expected,
+                 verified_parameter_count(verified["rebuilt"]), hint=hint)
+
+
+def _expect_gradients_reach(ctx, what, factory, args, x, check_input):
+    """Gradients reach every parameter (and the input): judged from gradients the grader verified against
+    the change of the output it measures, and from the worker's list of parameters that get none."""
+    layers, names, reaches = verified_gradient_flow(ctx, what, MODULE, factory, args, x)
+    if check_input and not reaches["input"]:
+        raise CheckFailed(f"{what}: the input gets no gradient. Is the output computed from x with torch operations "
+                          "(no .detach(), .data, .numpy() or torch.no_grad())?")
+    dead = [f"the {tensor} of {names[index]}" for (index, tensor), ok in
+            ((key, ok) for key, ok in reaches.items() if key != "input") if not ok]
+    flow = ctx.call("gradient_flow", x, doing=f"back-propagating through {what}")
+    held = {f"{layer['path']}.{tensor}" if layer["path"] != "(model)" else tensor
+            for layer in layers for tensor in layer["tensors"]}
+    dead += [name for name, ok in flow["parameters"].items() if not ok and name not in held]
+    if dead:
+        raise CheckFailed(f"{what}: no gradient reaches {', '.join(dead)}. Is every layer used in forward, "
+                          "with no .detach() in between?")
+
+
+def _computed_output(ctx, what, factory, args, x):
+    """The model's output in evaluation mode for values the grader draws, once it has shown that it
+    computes something: the same output again for the same input, another for other input or values."""
+    _, traced = _traced(ctx, factory, args, x)
+    layers = holders(traced["calls"])
+    values = draw_for_shapes(layers, ctx.rng)
+
+    def output(images, chosen, doing):
+        return ctx.call("run_model", images, False, values=chosen, doing=f"running {what} {doing}")["output"]
+
+    first = output(x, values, "in evaluation mode")
+    if not torch.equal(first, output(x, values, "again on the same input")):
+        raise CheckFailed(f"{what} gives different outputs for the same input and parameters in evaluation mode.")
+    if torch.allclose(first, output(torch.randn(x.shape, generator=ctx.rng), values, "on other input"),
+                      rtol=0, atol=1e-9):
+        raise CheckFailed(f"{what} gives the same output for another input: it must be computed from the input.")
+    if layers and torch.allclose(first, output(x, draw_for_shapes(layers, ctx.rng), "with other parameter values"),
+                                 rtol=0, atol=1e-9):
+        raise CheckFailed(f"{what} gives the same output whatever its parameters: it must be computed by its layers.")
+    return first
+
+
 def _sizes(ctx, choices):
     return choices[int(ctx.randint(0, len(choices)))]
 
@@ -44,8 +98,8 @@ def _sizes(ctx, choices):
 def block_keeps_shape(ctx):
     """Block(C) returns a tensor of the same shape (N, C, H, W) as its input"""
     for channels, shape in [(1, (2, 1, 5, 5)), (3, (4, 3, 8, 8)), (8, (2, 8, 6, 7))]:
-        _, traced = _traced(ctx, "Block", [channels], torch.randn(shape))
-        expect_shape(f"Block({channels}) applied to an input of shape {shape}", shape, traced["output_shape"],
+        found = _computed_output(ctx, f"Block({channels})", "Block", [channels], torch.randn(shape))
+        expect_shape(f"Block({channels}) applied to an input of shape {shape}", shape, tuple(found.shape),
                      hint="Both convolutions need C output channels, kernel size 3 and padding 1.")
 
 
@@ -53,8 +107,7 @@ def block_keeps_shape(ctx):
 def block_layers(ctx):
     """Block's f has Conv2d(C, C, 3, stride 1, padding 1, bias=False) and BatchNorm2d(C), twice"""
     channels = 4
-    _, traced = _traced(ctx, "Block", [channels], torch.randn(2, channels, 6, 6))
-    layers = holders(traced["calls"])
+    layers = verified_run(ctx, "Block(4)", MODULE, "Block", [channels], torch.randn(2, channels, 6, 6))["layers"]
     expect_kinds("Block(4)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"])
     for index in (0, 2):
         _expect_conv(f"Block(4), {ordinal(index // 2 + 1)} convolution", layers[index], channels, channels, 1)
@@ -65,35 +118,48 @@ def block_layers(ctx):
 def block_parameter_count(ctx):
     """Block(C) has 18C^2 + 4C parameters (two 3x3 convolutions without bias, two BatchNorm2d)"""
     for channels in (1, 3, 16):
-        built = ctx.call("build_model", MODULE, "Block", [channels], doing=f"building Block({channels})")
-        expect_equal(f"number of parameters of Block({channels})", 18 * channels ** 2 + 4 * channels,
-                     built["parameters"], hint="Are there extra layers, or convolutions with a bias?")
+        _expect_parameter_count(ctx, f"Block({channels})", "Block", [channels], torch.randn(2, channels, 5, 5),
+                                18 * channels ** 2 + 4 * channels, "Are there extra layers, or convolutions with a bias?")
 
 
 @check("3a", points=1, public=True)
 def block_skip_connection_and_final_relu(ctx):
-    """With every parameter zero, f(x) = 0, so Block(x) = relu(x): the input is added back, then ReLU"""
+    """With every convolution zero, f(x) is a constant b, so Block(x) = relu(x + b): the input is added back, then ReLU"""
     x = torch.randn(3, 2, 5, 5)
-    _traced(ctx, "Block", [2], x)
+    _, traced = _traced(ctx, "Block", [2], x)
+    layers = holders(traced["calls"])
+    last = max((i for i, layer in enumerate(layers) if layer["kind"] == "BatchNorm2d"), default=None)
+    if last is None or "bias" not in layers[last]["tensors"] or list(layers[last]["tensors"]["bias"]) != [2]:
+        raise CheckFailed("Block(2) has no BatchNorm2d(2) with a bias to end f with; see 3a.2 for its layers.")
+    # Every convolution zero, so f(x) is the last batch normalisation's bias b whatever comes before it,
+    # and Block(x) = relu(x + b): an output the grader computes itself, for a b it draws.
+    shift = torch.randn(2, generator=ctx.rng) + torch.tensor([1.0, -1.0])
+    values = []
+    for index, layer in enumerate(layers):
+        tensors = {}
+        for name, shape in layer["tensors"].items():
+            if name == "num_batches_tracked":
+                tensors[name] = torch.zeros(shape, dtype=torch.long)
+            elif name in ("weight", "running_var") and layer["kind"].startswith("BatchNorm"):
+                tensors[name] = torch.ones(shape)
+            else:
+                tensors[name] = torch.zeros(shape)
+        if index == last:
+            tensors["bias"] = shift.clone()
+        values.append(tensors)
     for train in (True, False):
-        found = ctx.call("run_model", x, train, fill=0.0, doing="running Block(2) with all parameters zero")
-        expect_close(f"Block(2) with all parameters zero, {'training' if train else 'evaluation'} mode",
-                     torch.relu(x), found["output"],
+        found = ctx.call("run_model", x, train, values=values,
+                         doing="running Block(2) with every convolution zero and a bias in the last batch normalisation")
+        expect_close(f"Block(2) with every convolution zero, so that f(x) is the last batch normalisation's bias "
+                     f"b = {[round(v, 3) for v in shift.tolist()]}, {'training' if train else 'evaluation'} mode",
+                     torch.relu(x + shift[None, :, None, None]), found["output"],
                      hint="Block(x) must be relu(x + f(x)): add the input x to f(x), then apply the ReLU.")
 
 
 @check("3a", points=0.5, public=True)
 def block_gradients_flow(ctx):
     """Gradients reach Block's input and every one of its parameters"""
-    x = torch.randn(2, 3, 5, 5)
-    _traced(ctx, "Block", [3], x)
-    flow = ctx.call("gradient_flow", x, doing="back-propagating through Block(3)")
-    if not flow["input"]:
-        raise CheckFailed("Block(3): the input gets no gradient. Is the output computed from x with torch operations "
-                          "(no .detach(), .data, .numpy() or torch.no_grad())?")
-    dead = [name for name, ok in flow["parameters"].items() if not ok]
-    if dead:
-        raise CheckFailed(f"Block(3): no gradient reaches {', '.join(dead)}. Is every layer used in forward?")
+    _expect_gradients_reach(ctx, "Block(3)", "Block", [3], torch.randn(2, 3, 5, 5), check_input=True)
 
 
 def _compare_block(ctx, channel_choices, train, gradients=False):
@@ -134,9 +200,10 @@ def resnet_output_shape(ctx):
     """ResNet(C, num_classes) maps images (N, 1, H, W) to scores (N, num_classes), for any H and W"""
     for channels, classes, shape in [(1, 10, (5, 1, 8, 8)), (4, 10, (2, 1, 8, 8)), (2, 3, (3, 1, 28, 28)),
                                      (8, 17, (2, 1, 12, 9))]:
-        _, traced = _traced(ctx, "ResNet", [channels, classes], torch.randn(shape))
+        found = _computed_output(ctx, f"ResNet({channels}, {classes})", "ResNet", [channels, classes],
+                                 torch.randn(shape))
         expect_shape(f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
-                     (shape[0], classes), traced["output_shape"],
+                     (shape[0], classes), tuple(found.shape),
                      hint="Average each channel over all positions (AdaptiveAvgPool2d(1)), flatten, then "
                           "Linear(C, num_classes).")
 
@@ -146,8 +213,8 @@ def resnet_layers(ctx):
     """ResNet's layers: stride-2 stem Conv2d(1, C), BatchNorm2d, 2x2 max pooling, Block(C), Linear(C, classes)"""
     channels, classes, size = 3, 7, 12
     x = torch.randn(2, 1, size, size)
-    _, traced = _traced(ctx, "ResNet", [channels, classes], x)
-    calls, layers = traced["calls"], holders(traced["calls"])
+    verified = verified_run(ctx, "ResNet(3, 7)", MODULE, "ResNet", [channels, classes], x)
+    calls, layers = verified["traced"]["calls"], verified["layers"]
     expect_kinds("ResNet(3, 7)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d", "Conv2d",
                                            "BatchNorm2d", "Linear"])
     _expect_conv("ResNet(3, 7), first convolution", layers[0], 1, channels, 2)
@@ -166,7 +233,8 @@ def resnet_layers(ctx):
                          call["config"]["kernel_size"])
     pooled = _after_stem_and_pool(size)
     expect_shape(f"ResNet(3, 7) on {size}x{size} images: input of the Block's first convolution "
-                 f"(your `{layers[2]['path']}`)", (2, channels, pooled, pooled), layers[2]["in_shape"],
+                 f"(your `{layers[2]['path']}`)", (2, channels, pooled, pooled),
+                 tuple(verified["run"]["layer_inputs"][2].shape),
                  hint="The stride-2 convolution halves the size and the 2x2 max pooling halves it again.")
     linear = layers[6]
     expect_equal(f"ResNet(3, 7): in_features, out_features of the Linear layer (your `{linear['path']}`)",
@@ -177,22 +245,36 @@ def resnet_layers(ctx):
 def resnet_parameter_count(ctx):
     """ResNet(C) has 18C^2 + 25C + 10 parameters (18C^2 + 15C + (C + 1) * num_classes in general)"""
     for channels, classes in [(1, 10), (4, 10), (16, 10), (3, 7)]:
-        built = ctx.call("build_model", MODULE, "ResNet", [channels, classes],
-                         doing=f"building ResNet({channels}, {classes})")
-        expect_equal(f"number of parameters of ResNet({channels}, num_classes={classes})",
-                     18 * channels ** 2 + 15 * channels + (channels + 1) * classes, built["parameters"],
-                     hint="Are there extra layers, a bias in a convolution, or a Linear layer of the wrong size?")
+        _expect_parameter_count(ctx, f"ResNet({channels}, num_classes={classes})", "ResNet", [channels, classes],
+                                torch.randn(2, 1, 8, 8), 18 * channels ** 2 + 15 * channels + (channels + 1) * classes,
+                                "Are there extra layers, a bias in a convolution, or a Linear layer of the wrong size?")
 
 
 @check("3b", points=0.5, public=True)
 def resnet_eval_mode_is_per_example(ctx):
-    """In evaluation mode each image's scores do not depend on the other images in the batch"""
+    """In evaluation mode each image's scores depend on that image and the parameters, not on the other images"""
     x = torch.randn(4, 1, 8, 8)
-    _traced(ctx, "ResNet", [3], x)
-    together = ctx.call("run_model", x, False, doing="running ResNet(3) on a batch in evaluation mode")["output"]
+    _, traced = _traced(ctx, "ResNet", [3], x)
+    layers = holders(traced["calls"])
+    values = draw_for_shapes(layers, ctx.rng)
+
+    def scores(images, chosen, doing):
+        return ctx.call("run_model", images, False, values=chosen, doing=f"running ResNet(3) {doing} in evaluation mode")["output"]
+
+    # A property that a constant also has pays only a model that computes something: the right shape first,
+    # then scores that change with the images and with the parameters.
+    together = scores(x, values, "on a batch of 4 images")
+    expect_shape("ResNet(3) in evaluation mode on a batch of 4 images", (4, 10), tuple(together.shape),
+                 hint="The scores are (N, num_classes).")
+    if torch.allclose(together, scores(torch.randn(4, 1, 8, 8), values, "on other images"), rtol=0, atol=1e-9):
+        raise CheckFailed("ResNet(3) in evaluation mode gives the same scores for other images: the scores must be "
+                          "computed from the input.")
+    if torch.allclose(together, scores(x, draw_for_shapes(layers, ctx.rng), "with other parameter values"),
+                      rtol=0, atol=1e-9):
+        raise CheckFailed("ResNet(3) in evaluation mode gives the same scores whatever its parameters: the scores "
+                          "must be computed by its layers.")
     for index in range(len(x)):
-        alone = ctx.call("run_model", x[index:index + 1], False,
-                         doing="running ResNet(3) on a single image in evaluation mode")["output"]
+        alone = scores(x[index:index + 1], values, "on a single image")
         expect_close(f"ResNet(3) in evaluation mode: scores of image {index} alone vs. in a batch of 4",
                      together[index:index + 1], alone, atol=1e-5, rtol=1e-4,
                      hint="Batch normalisation layers must be created in __init__ so that model.eval() "
@@ -202,13 +284,7 @@ def resnet_eval_mode_is_per_example(ctx):
 @check("3b", points=0.5, public=True)
 def resnet_gradients_flow(ctx):
     """Gradients reach every parameter of ResNet"""
-    x = torch.randn(4, 1, 8, 8)
-    _traced(ctx, "ResNet", [2], x)
-    flow = ctx.call("gradient_flow", x, doing="back-propagating through ResNet(2)")
-    dead = [name for name, ok in flow["parameters"].items() if not ok]
-    if dead:
-        raise CheckFailed(f"ResNet(2): no gradient reaches {', '.join(dead)}. Is every layer used in forward, "
-                          "with no .detach() in between?")
+    _expect_gradients_reach(ctx, "ResNet(2)", "ResNet", [2], torch.randn(4, 1, 8, 8), check_input=False)
 
 
 def _resnet_cases(ctx):

@@ -9,6 +9,7 @@ covariances, inputs far from every mean, and the supplied 784-pixel model on hel
 import functools
 import json
 import math
+import time
 
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ from grader.assignments.cs689_hw4 import scoring
 from grader.engine.checks import CheckFailed, Scored, check
 from grader.engine.compare import expect, expect_close, expect_shape
 from grader.engine.sandbox import SubmissionError
-from grader.engine.source_rules import forbidden_uses, loops_over_rows
+from grader.engine.source_rules import forbidden_uses, loops_over_rows, staff_note
 
 FILE = "gmm.py"
 TOL = dict(atol=1e-4, rtol=1e-6)  # the handout asks for four decimals
@@ -100,6 +101,9 @@ def no_ready_made_density(ctx):
         raise CheckFailed(f"gmm.py uses a ready-made Gaussian density ({listed}). The handout asks for the "
                           "inference from scratch: write log N(x; mu, Sigma) yourself (torch.linalg and "
                           "torch.logsumexp are fine).")
+    note = staff_note(ctx.source(FILE), FILE)
+    if note:
+        return Scored(0.0, note)
 
 
 # ------------------------------------------------------------------------------ 3a
@@ -186,11 +190,17 @@ def vectorised(ctx):
     mu, Sigma, pi, _ = _official(ctx)
     images = _heldout_images(ctx.data_dir)
     X = torch.tensor(images[ctx.np_random().integers(0, len(images), size=1000)])
-    found = ctx.call("timed_log_posterior", X, mu, Sigma, pi, timeout=120,
+    # The worker is started (and gmm.py imported) by a small call first, so that the grader's own clock
+    # around the large call measures the computation and the transfer of the model, not the start-up.
+    small = _problem(ctx.np_random(), 2, 2, 2)
+    ctx.call("log_posterior", *small, doing="calling log_posterior on a small problem")
+    started = time.monotonic()
+    found = ctx.call("log_posterior", X, mu, Sigma, pi, timeout=120,
                      doing="calling log_posterior on 1000 images of 784 pixels")
-    expect_shape("log_posterior on 1000 images", (1000, 10), tuple(found["shape"]))
-    expect(found["finite"], "log_posterior on 1000 held-out images returned non-finite values.")
-    expect(found["seconds"] < SLOW_SECONDS, f"log_posterior took {found['seconds']:.1f} s for 1000 images (limit "
+    seconds = time.monotonic() - started
+    expect_shape("log_posterior on 1000 images", (1000, 10), tuple(found.shape))
+    expect(bool(torch.isfinite(found).all()), "log_posterior on 1000 held-out images returned non-finite values.")
+    expect(seconds < SLOW_SECONDS, f"log_posterior took {seconds:.1f} s for 1000 images (limit "
            f"{SLOW_SECONDS:g} s): factorise each covariance once, not once per image.")
 
 
@@ -405,6 +415,9 @@ def no_pretrained_components(ctx):
     if hits:
         raise CheckFailed(f"The model uses pre-trained components ({'; '.join(hits)}), which the handout does not "
                           "allow: build and train every part yourself.")
+    notes = [note for note in (staff_note(ctx.source(name), name) for name in (MODEL, EXPERIMENTS)) if note]
+    if notes:
+        return Scored(0.0, "\n".join(notes))
 
 
 @functools.lru_cache(maxsize=2)

@@ -8,16 +8,22 @@ upsampled pixels repeat each other). ``mixture_data.npz``: ``X`` (10, 784), one 
 each digit. ``hidden/heldout_images.npy``: the other held-out images, for the hidden checks.
 The course's own two files drop in under the same names.
 
-Part 2's music data (``train/``, ``test.pt``, ``hidden/test_targets.pt``) are built by ``music.py``.
+Part 2's music data (``train/``, ``test.pt``, ``hidden/test_targets.pt``) are built by ``music.py``;
+the held-out songs are drawn with the key in ``HELDOUT_KEY_FILE``, which sits beside the reference
+solutions: it is committed (so ``make data`` is deterministic), ships in the autograder zip and never
+in the student zip, and the sandbox cannot read it. A course replaces it with its own secret
+(``python -c "import secrets; print(secrets.token_hex(16))"``) and runs ``make data baselines``.
 """
 from pathlib import Path
 
 import numpy as np
 
 from grader.assignments.digits import upsampled_digits
+from grader.engine.sandbox import REPO_ROOT
 
 RIDGE = 0.05
 HELDOUT_PER_CLASS = 10
+HELDOUT_KEY_FILE = REPO_ROOT / "reference" / "cs689_hw4" / "heldout_key.txt"
 
 
 def images():
@@ -28,7 +34,12 @@ def images():
 def build(target: Path) -> str:
     from grader.assignments.cs689_hw4 import music
 
-    return build_mixture(target) + "; " + music.build(target)
+    return build_mixture(target) + "; " + music.build(target, heldout_key())
+
+
+def heldout_key():
+    """The staff's key for the held-out music (None where it is absent: a student's copy)."""
+    return HELDOUT_KEY_FILE.read_text().strip() if HELDOUT_KEY_FILE.is_file() else None
 
 
 def build_mixture(target: Path) -> str:

@@ -14,10 +14,15 @@ Rules (see data/README.md):
 - the note is the MIDI pitch (0-127);
 - the volume is the score's latest dynamic marking (music21's velocity scale) or mezzo-forte when
   there is none, with a metrical accent: round(base x (0.85 + 0.15 x beat strength));
-- every TEST_EVERY-th song of an artist with more than CONTEXT events (sorted by name) is held
-  out; up to TEST_PER_SONG positions of each give a test context (always a full one) and its target.
+- the training songs are every part of the scores ``SOURCES`` picks (spread evenly over each
+  composer's list). The held-out songs come from other scores of the same composers, chosen with a
+  secret key, and up to TEST_PER_SONG positions of each part longer than CONTEXT events, also drawn
+  with the key, give a test context (always a full one) and its target.
 
-Parsing is cached per score under ``cache/`` so that a rebuild takes seconds.
+The key (``HELDOUT_KEY``, staff-only: it lives beside the reference solutions and ships only in the
+autograder zip) is what keeps the targets hidden: this code ships to students, and without the key
+it names only the training scores, so rebuilding the data at home reproduces no held-out song.
+Parsing is cached per score under ``hidden/cache/``, closed to the sandbox like the targets.
 """
 import hashlib
 import json
@@ -30,13 +35,15 @@ import numpy as np
 
 TICKS_PER_QUARTER = 12
 CONTEXT = 64
-TEST_EVERY = 8
 TEST_PER_SONG = 12
-FORMAT = 1  # bump when the rules above change: the cache is keyed by it
+FORMAT = 1  # bump when the event rules above change: the cache is keyed by it
 # (artist folder, music21 corpus composer, how many scores): spread evenly over the composer's list
 # Mostly long parts, like the test contexts; Bach's chorale parts (about 55 events) are the short songs.
 SOURCES = (("bach", "bach", 40), ("palestrina", "palestrina", 130), ("ryans_mammoth", "ryansMammoth", 150),
            ("monteverdi", "monteverdi", 16), ("josquin", "josquin", 8), ("trecento", "trecento", 16))
+# Held-out scores per artist, drawn with the key from the composer's scores that SOURCES does not pick
+# (about one for every eight picked; Josquin's eight scores are all picked, so all train).
+HELDOUT_SCORES = {"bach": 5, "palestrina": 16, "ryans_mammoth": 19, "monteverdi": 2, "trecento": 2}
 MEZZO_FORTE = 0.63  # music21's volumeScalar for mf; used until a score's first marking
 
 
@@ -94,13 +101,17 @@ def _cached_parse(job):
     return parts
 
 
-def _scores():
-    """(artist, song stem, corpus path) of the chosen scores, in a fixed order."""
+def _composer_paths(composer):
     from music21 import corpus
 
+    return sorted((str(p) for p in corpus.getComposer(composer)), key=str)
+
+
+def _scores():
+    """(artist, song stem, corpus path) of the training scores, in a fixed order."""
     chosen = []
     for artist, composer, count in SOURCES:
-        paths = sorted(corpus.getComposer(composer), key=str)
+        paths = _composer_paths(composer)
         picks = np.linspace(0, len(paths) - 1, num=min(count, len(paths))).round().astype(int)
         for index in sorted(set(picks.tolist())):
             path = Path(paths[index])
@@ -108,44 +119,90 @@ def _scores():
     return chosen
 
 
+def _keyed_rng(key: str, *names) -> np.random.Generator:
+    digest = hashlib.sha256("\0".join((key, *names)).encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:16], "little"))
+
+
+def _heldout_scores(key: str):
+    """(artist, song stem, corpus path) of the held-out scores: drawn with ``key`` from each composer's
+    scores outside the training picks."""
+    training = {path for _, _, path in _scores()}
+    chosen = []
+    for artist, composer, _ in SOURCES:
+        others = [path for path in _composer_paths(composer) if path not in training]
+        count = min(HELDOUT_SCORES.get(artist, 0), len(others))
+        for index in sorted(_keyed_rng(key, "scores", artist).choice(len(others), size=count, replace=False)):
+            chosen.append((artist, Path(others[index]).stem, others[index]))
+    return chosen
+
+
 def _safe(name):
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
 
 
-def build(target: Path, progress=True) -> str:
-    import music21
-    import torch
-    from tqdm import tqdm
-
-    scores = _scores()
-    cache = target / "cache" / f"music21-{music21.__version__}-ticks{TICKS_PER_QUARTER}-format{FORMAT}"
+def _parse_all(scores, cache, progress, what):
     jobs = [(path, str(cache / artist / f"{_safe(Path(path).name)}.npz")) for artist, _, path in scores]
     with get_context("fork").Pool(min(2, os.cpu_count() or 1)) as pool:
-        parsed = list(tqdm(pool.imap(_cached_parse, jobs, chunksize=4), total=len(jobs), unit="score",
-                           desc="cs689-hw4 music data", disable=not progress))
+        parsed = list(tqdm_or_plain(pool.imap(_cached_parse, jobs, chunksize=4), len(jobs), what, progress))
     songs = {}
     for (artist, stem, _), parts in zip(scores, parsed, strict=True):
         for index, events in enumerate(parts):
             songs.setdefault(artist, []).append((_safe(f"{stem}_part{index}"), events))
+    return songs
+
+
+def _windows(events):
+    """Every CONTEXT-event window of a song, as bytes."""
+    events = np.ascontiguousarray(events, dtype=np.int64)
+    return {events[p - CONTEXT:p].tobytes() for p in range(CONTEXT, len(events) + 1)}
+
+
+def tqdm_or_plain(iterable, total, what, progress):
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, unit="score", desc=what, disable=not progress)
+
+
+def build(target: Path, key: str | None, progress=True) -> str:
+    """Write the data set under ``target``. Without ``key`` (a student's copy of this code) only the
+    training songs are written: the held-out songs, test.pt and the targets need the key."""
+    import music21
+    import torch
+
+    cache = target / "hidden" / "cache" / f"music21-{music21.__version__}-ticks{TICKS_PER_QUARTER}-format{FORMAT}"
+    songs = _parse_all(_scores(), cache, progress, "cs689-hw4 music data")
     train_dir = target / "train"
     if train_dir.exists():
         shutil.rmtree(train_dir)
-    contexts, targets, counts = [], [], {}
-    rng = np.random.default_rng(689)
+    counts = {}
     for artist in sorted(songs):
-        long_songs = sorted(name for name, events in songs[artist] if len(events) > CONTEXT)
-        held_out = set(long_songs[TEST_EVERY // 2::TEST_EVERY])
-        counts[artist] = {"train songs": 0, "held-out songs": len(held_out)}
+        counts[artist] = {"train songs": 0, "held-out songs": 0}
         for name, events in sorted(songs[artist], key=lambda s: s[0]):
-            if name in held_out:
-                positions = np.arange(CONTEXT, len(events))
-                for p in np.sort(rng.choice(positions, size=min(TEST_PER_SONG, len(positions)), replace=False)):
-                    contexts.append(events[p - CONTEXT:p])
-                    targets.append(events[p])
-                continue
             (train_dir / artist).mkdir(parents=True, exist_ok=True)
             torch.save(torch.from_numpy(events), train_dir / artist / f"{name}.pt")
             counts[artist]["train songs"] += 1
+    train_songs = sum(c["train songs"] for c in counts.values())
+    written = f"wrote {train_songs} training songs by {len(counts)} artists under {train_dir}"
+    if not key:
+        return written + " (no held-out key: test.pt and hidden/test_targets.pt not written)"
+
+    contexts, targets = [], []
+    held_out = _parse_all(_heldout_scores(key), cache, progress, "cs689-hw4 held-out scores")
+    # The corpus holds some tunes twice (one arrangement in two files): a held-out part that shares any
+    # window with a training song would give its targets away, so it is left out.
+    training_windows = {window for parts in songs.values() for _, events in parts for window in _windows(events)}
+    for artist in sorted(held_out):
+        for name, events in sorted(held_out[artist], key=lambda s: s[0]):
+            if len(events) <= CONTEXT or not training_windows.isdisjoint(_windows(events)):
+                continue
+            counts.setdefault(artist, {"train songs": 0, "held-out songs": 0})["held-out songs"] += 1
+            positions = np.arange(CONTEXT, len(events))
+            picks = _keyed_rng(key, "positions", artist, name).choice(
+                positions, size=min(TEST_PER_SONG, len(positions)), replace=False)
+            for p in np.sort(picks):
+                contexts.append(events[p - CONTEXT:p])
+                targets.append(events[p])
     Xte = torch.from_numpy(np.stack(contexts))
     test_targets = torch.from_numpy(np.stack(targets))
     (target / "hidden").mkdir(parents=True, exist_ok=True)
@@ -154,9 +211,9 @@ def build(target: Path, progress=True) -> str:
     manifest = {"ticks_per_quarter": TICKS_PER_QUARTER, "context": CONTEXT, "music21": music21.__version__,
                 "artists": counts, "test_contexts": len(Xte), "fingerprint": fingerprint(Xte, test_targets)}
     (target / "music_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    train_songs = sum(c["train songs"] for c in counts.values())
-    return (f"wrote {train_songs} training songs by {len(counts)} artists under {train_dir}, test.pt "
-            f"({len(Xte)} contexts of {CONTEXT} events) and hidden/test_targets.pt")
+    held = sum(c["held-out songs"] for c in counts.values())
+    return (f"{written}, test.pt ({len(Xte)} contexts of {CONTEXT} events from {held} held-out songs) "
+            "and hidden/test_targets.pt")
 
 
 def fingerprint(Xte, targets) -> str:

@@ -84,6 +84,17 @@ WRONG_FULL = {
     joint = components.log_prob(X[:, None, :]) + log_pi
     return joint - torch.logsumexp(joint, dim=1, keepdim=True)
 ''',
+    # the same, with the names spelled so that no attribute chain shows them (adjacent literals fold)
+    "wrong_hides_torch_distributions_with_getattr": '''    density = getattr(getattr(torch, "distri" "butions"), "Multivariate" "Normal")
+    components = density(mu, covariance_matrix=Sigma)
+    joint = components.log_prob(X[:, None, :]) + log_pi
+    return joint - torch.logsumexp(joint, dim=1, keepdim=True)
+''',
+    "wrong_imports_distributions_by_name": '''    import importlib
+    density = importlib.import_module("torch." + "distributions").MultivariateNormal
+    joint = density(mu, covariance_matrix=Sigma).log_prob(X[:, None, :]) + log_pi
+    return joint - torch.logsumexp(joint, dim=1, keepdim=True)
+''',
     "wrong_first_covariance_for_all": FULL["loop_over_components"].replace("cholesky(Sigma[k])", "cholesky(Sigma[0])"),
     "wrong_single_precision": FULL["solve_and_slogdet"].replace("    D = X.shape[1]\n",
                                                                 "    D = X.shape[1]\n    X, mu, Sigma = X.float(), mu.float(), Sigma.float()\n    log_pi = log_pi.float()\n"),

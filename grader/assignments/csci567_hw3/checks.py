@@ -383,7 +383,7 @@ def gradient_checker_numbers(ctx):
 
 # -------------------------------------------------------------------------------------- 3.1.6
 
-DATA_FOLDER = "fashion_mnist_data"
+DATA_FOLDER = "grading_data"  # the data folder's format, 100 images of each class: a short run
 EPOCHS = 2
 
 

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 import torch
 
-from grader.engine.sandbox import SubmissionError
+import traceback
+
+from grader.engine.sandbox import ProbeError, SubmissionError
 
 
 class CheckFailed(AssertionError):
@@ -32,6 +34,14 @@ class Scored:
     points: float
     report: str
     leaderboard: dict = None
+
+
+@dataclass(frozen=True)
+class GraderError:
+    """The verdict of a check that the grader's own code (the check, or a probe it runs in the worker) failed
+    to finish: neither passed nor failed. It is never blamed on the student: the check is held for the staff
+    (it earns nothing until they look) and ``detail`` (what raised, where) goes to them."""
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -145,8 +155,8 @@ class Context:
 
 
 def run_check(func, ctx: Context):
-    """Run one check; return None when it passes, a Scored when it earns part of its points, else the
-    message explaining why not."""
+    """Run one check; return None when it passes, a Scored when it earns part of its points, a GraderError
+    when the grader's own code failed, else the message explaining why not."""
     try:
         scored = func(ctx)
         if isinstance(scored, Scored):
@@ -160,9 +170,12 @@ def run_check(func, ctx: Context):
         message = str(exc)
     except MemoryError:
         raise  # the grader reached its own memory ceiling: the whole run reports the autograder's failure
-    except Exception as exc:  # a malformed answer from the worker, or a bug in the check
-        message = (f"The grader could not finish this check ({type(exc).__name__}: {exc}). "
-                   "Please tell the course staff.")
+    except ProbeError as exc:  # the grader's probe raised inside the worker, with no student code on the stack
+        return GraderError(f"check {ctx.info.name}: {exc}")
+    except Exception as exc:  # a bug in the check, or an answer from the worker it did not expect
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return GraderError(f"check {ctx.info.name}: {type(exc).__name__}: {exc} "
+                           f"(at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}, in {where.name})")
     finally:
         ctx.close()
     printed = ctx.output.strip()

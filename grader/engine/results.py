@@ -21,7 +21,7 @@ from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 from tabulate import tabulate
 
 from grader.engine import notebooks
-from grader.engine.checks import Context, Scored, run_check
+from grader.engine.checks import Context, GraderError, Scored, run_check
 from grader.engine.sandbox import SubmissionError
 
 
@@ -142,23 +142,33 @@ def _run_checks(session, checks, threads):
         return list(pool.map(verdict, checks))
 
 
+GRADER_ERROR_TAG = "grader-error"
+NOT_JUDGED = ("Not judged: the grader's own code failed on this check, so this is no verdict on your code. "
+              "The course staff have the details and will grade it by hand; until then it counts no points.")
+
+
 def _test_case(assignment, checks, verdicts):
     """A unittest.TestCase with one gradescope-utils-decorated method per check, reporting its verdict,
     and one leaderboard method per leaderboard entry of a Scored verdict."""
     attributes = {}
     for index, ((info, _), verdict) in enumerate(zip(checks, verdicts, strict=True)):
         scored = verdict if isinstance(verdict, Scored) else None
+        held = isinstance(verdict, GraderError)
 
-        def method(self, message=verdict, scored=scored):
-            if scored is not None:
+        def method(self, message=verdict, scored=scored, held=held):
+            if held:
+                print(NOT_JUDGED)
+            elif scored is not None:
                 print(scored.report)  # gradescope-utils puts what a test prints in its output
             elif message is not None:
                 self.fail(message)
         method.__doc__ = info.title
-        if info.penalty and verdict is not None:
+        if info.penalty and verdict is not None and not held:
             method.__score__ = -info.penalty  # read by gradescope-utils: a broken rule deducts
         if scored is not None:
             method.__score__ = scored.points
+        if held:  # neither passed nor failed: no points and no deduction until the staff look at it
+            method.__score__, method.__tags__ = 0.0, [GRADER_ERROR_TAG]
         method = weight(info.points)(number(info.number)(visibility(
             "visible" if info.public else assignment.hidden_visibility)(method)))
         attributes[f"test_{index:04d}_{info.name}"] = method
@@ -184,8 +194,8 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     with notebooks.prepared(assignment, submission, sandbox.limits.submission_mb * 2**20) as prepared:
         session = Session(assignment, prepared.folder, sandbox, reference, seed, sandbox.limits.total_seconds)
         session.problem = prepared.problem
-        verdicts = [verdict if verdict is None or isinstance(verdict, Scored) else prepared.explain(verdict)
-                    for verdict in _run_checks(session, checks, threads)]
+        verdicts = [verdict if verdict is None or isinstance(verdict, (Scored, GraderError))
+                    else prepared.explain(verdict) for verdict in _run_checks(session, checks, threads)]
     suite = unittest.defaultTestLoader.loadTestsFromTestCase(_test_case(assignment, checks, verdicts))
     stream = io.StringIO()
     JSONTestRunner(stream=stream, failure_prefix="").run(suite)
@@ -194,6 +204,16 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     results["score"] = max(0.0, results["score"])  # penalties never take a submission below zero
     results["output"] = summary_line(results, checks)
     results["extra_data"] = {"assignment": assignment.id, "seed": seed, "public_only": public_only}
+    errors = {info.number: verdict.detail for (info, _), verdict in zip(checks, verdicts, strict=True)
+              if isinstance(verdict, GraderError)}
+    if errors:
+        for test in results["tests"]:
+            if test.get("number") in errors:
+                test["extra_data"] = {"grader_error": errors[test["number"]][-4000:]}
+        results["extra_data"]["grader_errors"] = sorted(errors)
+        results["output"] += (f" {len(errors)} check(s) could not be judged because the grader itself failed "
+                              f"({', '.join(sorted(errors))}); they are held for the course staff and are not "
+                              "counted as mistakes.")
     return results
 
 
@@ -235,9 +255,10 @@ def self_check_report(results) -> str:
     for test in sorted(results["tests"], key=lambda t: [int(p) if p.isdigit() else p
                                                       for p in t["number"].replace(".", " ").split()]):
         ok = test["status"] == "passed"
+        held = GRADER_ERROR_TAG in test.get("tags", ())
         rows.append([test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
-                     "passed" if ok else "FAILED"])
-        if not ok:
+                     "passed" if ok else "not judged" if held else "FAILED"])
+        if not ok and not held:
             failures.append(f"[{test['number']}] {test['name']}\n{test.get('output', '').strip()}")
     lines = [tabulate(rows, headers=["check", "what it checks", "points", "result"], tablefmt="simple")]
     if failures:

@@ -52,6 +52,11 @@ class SandboxError(Exception):
     """The sandbox itself failed; not the student's fault."""
 
 
+class ProbeError(Exception):
+    """A probe (the grader's code in the worker) raised with none of the student's code on the stack: a
+    grader error, for the staff; the text says what was being done and what was raised."""
+
+
 SPARE_UID_BASE = 64000  # sandbox uids are leased from here on: no account uses them
 SPARE_UIDS = 1000
 LEASE_DIR = Path("/run/lock/ml-autograder-uids")
@@ -298,6 +303,9 @@ class Worker:
         if isinstance(reply, Exception):
             raise reply
         if not reply["ok"]:
+            if reply["error"].get("origin") == "grader":
+                raise ProbeError(f"The probe {probe!r} raised while {doing}: {reply['error']['type']}: "
+                                 f"{reply['error']['message']}")
             raise SubmissionError(f"Your code raised an error while {doing}.\n" + format_error(reply["error"]))
         return reply["value"]
 

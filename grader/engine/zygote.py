@@ -116,8 +116,12 @@ def _describe_exception(exc, folder):
         message = f"exit() was called (code {exc.code!r})"
     else:
         message = str(exc)
-    return {"type": type(exc).__name__, "message": message[:2000],
-            "frames": _submission_frames(exc.__traceback__, folder)[-5:]}
+    frames = _submission_frames(exc.__traceback__, folder)
+    # Raised with none of the student's code on the stack, in a probe the grader wrote: the grader's own
+    # failure, unless the probe says the submission caused it (``exc.student_fault``, a missing name).
+    by_grader = not frames and not isinstance(exc, SystemExit) and not getattr(exc, "student_fault", False)
+    return {"type": type(exc).__name__, "message": message[:2000], "frames": frames[-5:],
+            "origin": "grader" if by_grader else "submission"}
 
 
 class Submission:
@@ -131,7 +135,9 @@ class Submission:
         try:
             return getattr(self.modules[module], name)
         except AttributeError:
-            raise LookupError(f"{module}.py defines no `{name}`") from None
+            missing = LookupError(f"{module}.py defines no `{name}`")
+            missing.student_fault = True
+            raise missing from None
 
 
 def _apply_limits(limits, uid):
@@ -216,7 +222,7 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
         probe = probes.get(message["probe"])  # bound before the submission was imported
         if probe is None:
             reply({"ok": False, "error": {"type": "LookupError", "message": f"no probe {message['probe']}",
-                                          "frames": []}})
+                                          "frames": [], "origin": "grader"}})
             continue
         try:
             value = probe(submission, *message["args"], **message["kwargs"])

@@ -28,3 +28,16 @@ def test_sys_exit_at_import(tmp_path):
 def test_the_course_utils_replace_the_students_own(tmp_path):
     results, _ = grade_hostile("csci567-hw3", HOSTILE / "own_utils", tmp_path)
     assert results["score"] == 17  # a correct solution, graded with the course's utils.py
+
+
+def test_forged_probe_answers_earn_nothing_more_than_the_honest_template(tmp_path):
+    """The template with the grader's probes replaced at import: a gradient check that 'expects' nothing and a
+    results file with plausible accuracies. The grader computes every expected value itself and checks the
+    file against the parameters it is given, so this earns what the empty template earns: nothing."""
+    from grader.engine import assignments
+
+    results, _ = grade_hostile("csci567-hw3", HOSTILE / "forged_probes", tmp_path / "forged")
+    honest, _ = grade_hostile("csci567-hw3", assignments.get("csci567-hw3").template_dir, tmp_path / "honest")
+    assert results["score"] <= honest["score"] == 0
+    lost = {t["number"] for t in results["tests"] if t["status"] != "passed"}
+    assert {"3.1.5.1", "3.1.5.2", "3.1.6.1"} <= lost

@@ -106,3 +106,17 @@ def hold_memfds(sub, count, megabytes):
         held.append(fd)
     sub.state["memfds"] = held
     return len(held)
+
+
+def index_own_list(sub, position):
+    """A probe with a bug of its own: it indexes a list of the grader's past its end."""
+    return [1, 2, 3][position]
+
+
+def call_student(sub, module, name, *args):
+    """Calls the student's function: whatever it raises is the student's."""
+    return getattr(sub.modules[module], name)(*args)
+
+
+def missing_name(sub, module, name):
+    return sub.attr(module, name)

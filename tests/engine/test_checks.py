@@ -74,3 +74,15 @@ def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
     assert "NLL 12.1 between 15.6 and 11.0" in scored["output"]
     assert results["score"] == 4.5
     assert results["leaderboard"] == [{"name": "Test NLL", "value": 12.1, "order": "asc"}]
+
+
+def test_a_bug_in_a_check_is_a_grader_error_held_for_the_staff():
+    from grader.engine.checks import GraderError, run_check
+
+    info = CheckInfo("3a", 1.0, False, "t", "buggy")
+    ctx = Context(types.SimpleNamespace(), info, run_seed=1)
+
+    def buggy(ctx):
+        return {}["missing"]
+    verdict = run_check(buggy, ctx)
+    assert isinstance(verdict, GraderError) and "KeyError" in verdict.detail and "buggy" in verdict.detail

@@ -154,3 +154,21 @@ def test_sandbox_uids_are_leased_machine_wide_and_freed_with_their_holder(tmp_pa
         held.release()
     assert straggler.wait(timeout=5) == -9
     assert lease_holder(held.uid) is None
+
+
+def test_an_error_in_the_probes_own_code_is_the_graders(sandbox, submission):
+    """With none of the student's code on the stack, an exception is a grader error; a missing name or an
+    exception raised inside the student's code (even deep in a library it called) is the student's."""
+    from grader.engine.sandbox import ProbeError
+
+    (submission / "student.py").write_text("import numpy as np\n\ndef bad(n):\n    return np.zeros(3)[n]\n")
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        with pytest.raises(ProbeError, match="IndexError"):
+            worker.call("index_own_list", 7)
+        with pytest.raises(SubmissionError, match="student.py, line 4"):
+            worker.call("call_student", "student", "bad", 9)
+        with pytest.raises(SubmissionError, match="defines no `absent`"):
+            worker.call("missing_name", "student", "absent")
+    finally:
+        worker.stop()

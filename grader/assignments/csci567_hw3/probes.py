@@ -1,14 +1,32 @@
 """What the csci567-hw3 checks may ask of ``neural_networks.py`` (runs in the sandbox).
 
 Layers are exercised on values the grader sends. SGD and backward_pass are exercised on stand-in
-modules that only record what they are given, so each question is judged on its own, whatever the
-state of the others.
+modules that only record what they are given, and gradient_checker on stand-in layers that compute
+correctly, so each question is judged on its own, whatever the state of the others. Nothing here
+computes an expected value: the worker only reports what the student's code did, and the grader
+checks it against its own computation.
 """
+import contextlib
+import io
+import numbers
 import os
 
 import numpy as np
 
 MODULE = "neural_networks"
+MAIN_RESULTS = "MLP_lr0.01_b5.json"
+
+
+class StudentValue(ValueError):
+    """A value the student's code returned that cannot be reported: the student's fault, not the grader's."""
+    student_fault = True
+
+
+def _array(value, what):
+    try:
+        return np.array(value, dtype=float)  # a copy: later calls into the student's code cannot change it
+    except (TypeError, ValueError) as exc:
+        raise StudentValue(f"{what} is not an array of numbers ({type(value).__name__}: {exc})") from None
 
 
 def _layer(sub, W, b):
@@ -20,26 +38,26 @@ def _layer(sub, W, b):
 def linear_init(sub, input_D, output_D, seed):
     np.random.seed(seed)
     layer = sub.attr(MODULE, "linear_layer")(input_D, output_D)
-    return {"params": {k: np.asarray(v) for k, v in layer.params.items()},
-            "gradient": {k: np.asarray(v) for k, v in layer.gradient.items()}}
+    return {"params": {str(k): _array(v, f"params[{k!r}]") for k, v in dict(layer.params).items()},
+            "gradient": {str(k): _array(v, f"gradient[{k!r}]") for k, v in dict(layer.gradient).items()}}
 
 
 def linear_forward(sub, W, b, X):
-    return np.asarray(_layer(sub, W, b).forward(X))
+    return _array(_layer(sub, W, b).forward(X), "the output of forward")
 
 
 def linear_backward(sub, W, b, X, grad):
     layer = _layer(sub, W, b)
     layer.forward(X)
     dX = layer.backward(X, grad)
-    return {"dX": None if dX is None else np.asarray(dX),
-            "W": np.asarray(layer.gradient.get("W")), "b": np.asarray(layer.gradient.get("b"))}
+    return {"dX": None if dX is None else _array(dX, "the value backward returned"),
+            "W": _array(layer.gradient.get("W"), "gradient['W']"), "b": _array(layer.gradient.get("b"), "gradient['b']")}
 
 
 def relu_run(sub, X, grad):
     module = sub.attr(MODULE, "relu")()
-    out = module.forward(X)
-    return {"forward": np.asarray(out), "backward": np.asarray(module.backward(X, grad))}
+    out = _array(module.forward(X.copy()), "the output of forward")  # copied now: backward may reuse the array
+    return {"forward": out, "backward": _array(module.backward(X.copy(), grad.copy()), "the output of backward")}
 
 
 class _Holder:
@@ -61,7 +79,8 @@ def sgd_step(sub, layers, learning_rate):
     model["nonlinear1"], model["loss"] = _NoParameters(), _NoParameters()
     returned = sub.attr(MODULE, "miniBatchGradientDescent")(model, learning_rate)
     return {"returned_model": returned is model,
-            "params": {name: {k: np.asarray(v) for k, v in model[name].params.items()} for name in layers}}
+            "params": {name: {k: _array(v, f"{name} params[{k!r}]") for k, v in model[name].params.items()}
+                       for name in layers}}
 
 
 class _Recorder:
@@ -72,7 +91,7 @@ class _Recorder:
         self.params, self.gradient = {}, {}
 
     def backward(self, X, grad):
-        self.calls.append({"module": self.name, "X": np.asarray(X), "grad": np.asarray(grad)})
+        self.calls.append({"module": self.name, "X": _array(X, "an argument"), "grad": _array(grad, "an argument")})
         return self.answer.copy()
 
 
@@ -83,48 +102,131 @@ def backward_pass_run(sub, x, a1, h1, a2, y, answers):
     return calls
 
 
-def _model(sub, params):
-    module = sub.modules[MODULE]
-    model = {"L1": _layer(sub, params["L1 W"], params["L1 b"]), "nonlinear1": module.relu(),
-             "L2": _layer(sub, params["L2 W"], params["L2 b"]), "loss": module.softmax_cross_entropy()}
-    return module, model
+# ------------------------------------------------------------------ gradient_checker on correct stand-ins
+
+class _Linear:
+    def __init__(self, W, b):
+        self.params, self.gradient = {"W": W.copy(), "b": b.copy()}, {"W": np.zeros_like(W), "b": np.zeros_like(b)}
+
+    def forward(self, X):
+        return X @ self.params["W"] + self.params["b"]
+
+    def backward(self, X, grad):
+        self.gradient["W"] = X.T @ grad
+        self.gradient["b"] = np.sum(grad, axis=0, keepdims=True).reshape(self.params["b"].shape)
+        return grad @ self.params["W"].T
 
 
-def _snapshot(model):
-    return {f"{layer} {key}": model[layer].params[key].copy() for layer in ("L1", "L2") for key in ("W", "b")}
+class _Relu:
+    def forward(self, X):
+        return np.maximum(X, 0)
+
+    def backward(self, X, grad):
+        return grad * (X > 0)
+
+
+def _forward_pass(model, x, y):
+    a1 = model["L1"].forward(x)
+    h1 = model["nonlinear1"].forward(a1)
+    a2 = model["L2"].forward(h1)
+    return a1, h1, a2, model["loss"].forward(a2, y)
+
+
+def _backward_pass(model, x, a1, h1, a2, y):
+    grad = model["loss"].backward(a2, y)
+    grad = model["L2"].backward(h1, grad)
+    grad = model["nonlinear1"].backward(a1, grad)
+    model["L1"].backward(x, grad)
+
+
+def _numbers(value, found, depth=0):
+    """The numbers in what gradient_checker returned (dicts, lists, tuples, arrays), at most 1000."""
+    if len(found) > 1000 or depth > 4:
+        return found
+    if isinstance(value, (bool, np.bool_)):
+        return found
+    if isinstance(value, numbers.Real):
+        found.append(float(value))
+    elif isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.size <= 1000:
+        found.extend(float(v) for v in value.ravel())
+    elif isinstance(value, dict):
+        for item in list(value.values())[:100]:
+            _numbers(item, found, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value[:100]:
+            _numbers(item, found, depth + 1)
+    return found
+
+
+def _bias_shapes(sub):
+    """The bias shapes to try, the student's own first: the starter's 1-by-k, or (k,) as the handout's b in R^M
+    reads (the starter's given checker code indexes the bias gradient with [0], which suits a (k,) bias)."""
+    try:
+        flat = np.ndim(sub.attr(MODULE, "linear_layer")(3, 4).params["b"]) == 1
+    except Exception:
+        flat = False
+    return ["flat", "row"] if flat else ["row", "flat"]
 
 
 def gradient_checker_run(sub, params, X, Y):
-    """Run the student's gradient_checker, then work out what it should have found on the same model."""
-    module, model = _model(sub, params)
-    before = _snapshot(model)
-    returned = module.gradient_checker(module.DataSplit(X, Y), model)
-    after = _snapshot(model)
-    # What the numbers should be for this model, computed with the student's own forward and backward.
-    x, y = module.DataSplit(X, Y).get_example(np.arange(len(X)))
-    module2, fresh = _model(sub, params)
-    a1, h1, a2, _ = module2.forward_pass(fresh, x, y)
-    module2.backward_pass(fresh, x, a1, h1, a2, y)
-    expected = {}
-    for name in before:
-        layer, key = name.split()
-        original = fresh[layer].params[key][0, 0]
-        fresh[layer].params[key][0, 0] = original + 1e-3
-        plus = module2.forward_pass(fresh, x, y)[3]
-        fresh[layer].params[key][0, 0] = original - 1e-3
-        minus = module2.forward_pass(fresh, x, y)[3]
-        fresh[layer].params[key][0, 0] = original
-        expected[name] = (float(fresh[layer].gradient[key][0, 0]), float((plus - minus) / 2e-3))
-    shown = {str(k): [float(v) for v in np.ravel(np.asarray(pair, dtype=float))] for k, pair in dict(returned).items()} \
-        if isinstance(returned, dict) else None
-    return {"returned": shown, "before": before, "after": after, "expected": expected}
-
-
-def training_run(sub, data_file, epochs, hidden):
+    """Run the student's gradient_checker on a model of correct stand-in layers with the grader's parameters,
+    with the given forward_pass and a correct backward_pass, so that only the checker itself is judged.
+    Reports what it printed and returned, and the parameters it left behind. Biases are shaped as the
+    student's linear_layer shapes them; if the checker raises, the other shape is tried too."""
     module = sub.modules[MODULE]
-    params = {"random_seed": 1, "learning_rate": 0.01, "num_epoch": epochs, "minibatch_size": 5,
-              "hidden": hidden, "patience": 3, "input_file": data_file, "check_gradient": False,
-              "check_magnitude": False}
-    module.main(params)
-    name = "MLP_lr0.01_b5.json"
-    return {"written": os.path.exists(name), "text": open(name).read()[:100000] if os.path.exists(name) else ""}
+    utils = sub.modules.get("utils") or __import__("utils")
+    shapes = _bias_shapes(sub)
+    for attempt, bias_shape in enumerate(shapes):
+        shape = (lambda b: b.reshape(-1)) if bias_shape == "flat" else (lambda b: b)
+        model = {"L1": _Linear(params["L1 W"], shape(params["L1 b"])), "nonlinear1": _Relu(),
+                 "L2": _Linear(params["L2 W"], shape(params["L2 b"])), "loss": utils.softmax_cross_entropy()}
+        saved = {name: getattr(module, name, None) for name in ("forward_pass", "backward_pass")}
+        module.forward_pass, module.backward_pass = _forward_pass, _backward_pass
+        printed = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(printed):
+                returned = module.gradient_checker(utils.DataSplit(X, Y), model)
+        except Exception:
+            if attempt == len(shapes) - 1:
+                raise
+            continue
+        finally:
+            for name, value in saved.items():
+                setattr(module, name, value)
+        after = {f"{layer} {key}": _array(model[layer].params[key], f"{layer} params[{key!r}] after gradient_checker")
+                 for layer in ("L1", "L2") for key in ("W", "b")}
+        return {"printed": printed.getvalue()[-20000:], "returned": _numbers(returned, []), "after": after,
+                "bias_shape": bias_shape}
+
+
+# ------------------------------------------------------------------------------------------ main
+
+def training_run(sub, data_dir, epochs):
+    """Run the student's main as the handout's command does (batches of 5, learning rate 0.01) for ``epochs``
+    epochs on the stand-in data folder; report the results file it wrote and the parameters of its model
+    after the last step of gradient descent, for the grader to check the file against."""
+    module = sub.modules[MODULE]
+    original = module.miniBatchGradientDescent
+    seen = {}
+
+    def watched(model, _learning_rate):
+        returned = original(model, _learning_rate)
+        seen["model"] = returned if isinstance(returned, dict) else model
+        return returned
+
+    module.miniBatchGradientDescent = watched
+    params = {"random_seed": 42, "data_dir": data_dir, "learning_rate": 0.01, "num_epoch": epochs,
+              "minibatch_size": 5, "early_stopping_patience": 3, "check_gradient": False, "check_magnitude": False}
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(io.StringIO()):  # tqdm's bars
+            module.main(params)
+    finally:
+        module.miniBatchGradientDescent = original
+    final = None
+    if "model" in seen:
+        final = {f"{layer} {key}": _array(seen["model"][layer].params[key], f"{layer} params[{key!r}]")
+                 for layer in ("L1", "L2") for key in ("W", "b")}
+    written = os.path.exists(MAIN_RESULTS)
+    return {"written": written, "text": open(MAIN_RESULTS).read()[:100000] if written else "", "final": final,
+            "printed": printed.getvalue()[-2000:]}

@@ -184,6 +184,15 @@ HUB = '''def pretrained_features():
 
 class NoteModel(nn.Module):'''
 MODEL_CASES = {
+    # correct: the handout's interface only, one context (C, 4) at a time; a batch raises
+    "correct_model_one_context_at_a_time": [("""        single = x.dim() == 2
+        if single:
+            x = x.unsqueeze(0)
+""", """        if x.dim() != 2:
+            raise ValueError("NoteModel takes one context of shape (C, 4)")
+        single = True
+        x = x.unsqueeze(0)
+""")],
     # correct: a different model, an MLP over the last 16 events
     "correct_model_mlp": [("        self.read_events = 48", "        self.read_events = 16\n        self.mlp = nn.Sequential("
                            "nn.Flatten(), nn.Linear(16 * 4, 64), nn.ReLU(), nn.Linear(64, 134))"),
@@ -198,6 +207,13 @@ MODEL_CASES = {
     "wrong_model_unnormalised_logits": [("torch.log_softmax(out[:, 4:132], dim=1)", "out[:, 4:132]")],
     # a pre-trained network fetched with torch.hub (never called by the checks: the rule reads the code)
     "wrong_model_uses_torch_hub": [("class NoteModel(nn.Module):", HUB)],
+}
+GMM_CASES = {
+    # correct: no casts of the inputs (the supplied data are float64 throughout)
+    "correct_no_input_casts": [("""    X, mu, Sigma = (torch.as_tensor(a, dtype=torch.float64) for a in (X, mu, Sigma))
+    log_pi = torch.log(torch.as_tensor(pi, dtype=torch.float64).reshape(-1))
+    # BEGIN SOLUTION: log joint""", """    log_pi = torch.log(pi.reshape(-1))
+    # BEGIN SOLUTION: log joint""")],
 }
 PREDICTION_CASES = {
     # a dict around the tensor
@@ -228,6 +244,8 @@ def main():
         (_case_folder(case) / "experiments.py").write_text(_edited(EXPERIMENTS, *edits))
     for case, edits in MODEL_CASES.items():
         (_case_folder(case) / "model.py").write_text(_edited(MODEL, *edits))
+    for case, edits in GMM_CASES.items():
+        (_case_folder(case) / "gmm.py").write_text(_edited(REFERENCE, *edits))
     for case, predictions in PREDICTION_CASES.items():
         torch.save(predictions, _case_folder(case) / "note_predictions.pt")
     print(f"wrote the corpus into {HERE}")

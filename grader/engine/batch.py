@@ -21,6 +21,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from grader.engine import capacity
+
 METADATA = "submission_metadata.yml"
 
 
@@ -132,7 +134,7 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
         out_dir.chmod(0o700)  # other students' results are no business of the sandbox user
     submissions = discover(submissions_dir)
     todo = [s for s in submissions if force or not (out_dir / s.student / "results.json").exists()]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    jobs = max(1, min(jobs or capacity.grade_all_jobs(), len(todo) or 1))  # what the cgroup allows
     if todo:
         # "spawn": each process imports torch itself rather than inheriting a forked copy with threads.
         pool = get_context("spawn").Pool(jobs, initializer=_start_worker, initargs=(assignment.id,))

@@ -2,6 +2,7 @@
 
 The tests marked ``deployment`` build whole environments (a few minutes each); `make test-deploy`
 runs them (and CI), `make test` does not."""
+import json
 import os
 import platform
 import re
@@ -150,7 +151,72 @@ def test_setup_sh_on_a_stock_ubuntu_python_then_full_marks(tmp_path, ubuntu, bas
     shutil.copy(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py", root / "submission")
     run = subprocess.run(["bash", str(root / "run_autograder")], env={**env, "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=600)
-    import json
     results = json.loads((root / "results" / "results.json").read_text())
     total = sum(info.points for info, _ in assignments.get("cs446-hw2").checks)
-    assert results["score"] == total, run.stdout + run.stderr
+    failed = [f"{t['number']} {t['name']}: {t.get('output', '')[:800]}" for t in results["tests"] if t["status"] != "passed"]
+    assert results["score"] == total, run.stdout + run.stderr + "\n".join(failed[:3])
+
+
+# ---------------------------------------------------------------- when the grader itself fails
+
+def test_a_failed_run_is_no_grade_and_says_so():
+    from conftest import validate_results
+    from grader.engine.results import GRADER_FAILED, failed_results, score_table
+
+    results = failed_results(assignments.get("cs446-hw2"), "Traceback ...\nMemoryError")
+    validate_results(results)
+    assert results["visibility"] == "hidden"  # the student sees no score until the staff regrade
+    assert "not a score of 0" in results["output"] and "regrade" in results["output"]
+    assert results["tests"][0]["name"] == GRADER_FAILED and "MemoryError" in results["tests"][0]["output"]
+    assert results["extra_data"]["grader_failed"] is True
+    assert GRADER_FAILED in score_table([("someone", results)])
+
+
+def _gradescope_root(tmp_path):
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(build_autograder(assignments.get("cs446-hw2"), tmp_path / "dist")) as z:
+        for info in z.infolist():
+            os.chmod(z.extract(info, root / "source"), info.external_attr >> 16 or 0o644)
+    shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    shutil.copy(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py", root / "submission")
+    (root / "results").mkdir()
+    (root / "results" / "results.json").write_text('{"score": 13.5}')  # a stale file must not count
+    return root
+
+
+def _results_after(root, python, wrap=lambda argv: argv):
+    from conftest import validate_results
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(python))
+    done = subprocess.run(wrap(["bash", str(root / "run_autograder")]), env=env, capture_output=True, text=True,
+                          timeout=300)
+    results = json.loads((root / "results" / "results.json").read_text())
+    validate_results(results)
+    return results, done
+
+
+def test_run_autograder_when_the_grading_process_is_killed(tmp_path):
+    root = _gradescope_root(tmp_path)
+    python = tmp_path / "python"
+    python.write_text("#!/bin/sh\nkill -9 $$\n")
+    python.chmod(0o755)
+    results, done = _results_after(root, python)
+    assert results["extra_data"]["grader_failed"] is True and results["visibility"] == "hidden"
+    assert results["tests"][0]["name"] == "AUTOGRADER FAILED: regrade this submission"
+    assert "status 137" in results["tests"][0]["output"] and "memory" in results["tests"][0]["output"]
+    assert "AUTOGRADER FAILED" in done.stderr  # the staff's view of the run's output
+
+
+def test_run_autograder_when_the_container_runs_out_of_memory(tmp_path):
+    """A real kill: the grader in a 100 MB container (importing torch alone needs twice that)."""
+    import container
+
+    if container.available():
+        pytest.skip(container.available())
+    root = _gradescope_root(tmp_path)
+    with container.Container(memory_mb=100, cpus=1) as box:
+        results, done = _results_after(root, sys.executable, box.command)
+    assert results["extra_data"]["grader_failed"] is True, done.stdout + done.stderr
+    assert "status 137" in results["extra_data"]["grader_error"]

@@ -152,6 +152,7 @@ def test_setup_sh_on_a_stock_ubuntu_python_then_full_marks(tmp_path, ubuntu, bas
     run = subprocess.run(["bash", str(root / "run_autograder")], env={**env, "PATH": "/usr/bin:/bin"},
                          capture_output=True, text=True, timeout=600)
     results = json.loads((root / "results" / "results.json").read_text())
+    shutil.rmtree(root, ignore_errors=True)  # 1.5 GB
     total = sum(info.points for info, _ in assignments.get("cs446-hw2").checks)
     failed = [f"{t['number']} {t['name']}: {t.get('output', '')[:800]}" for t in results["tests"] if t["status"] != "passed"]
     assert results["score"] == total, run.stdout + run.stderr + "\n".join(failed[:3])
@@ -170,6 +171,22 @@ def test_a_failed_run_is_no_grade_and_says_so():
     assert results["tests"][0]["name"] == GRADER_FAILED and "MemoryError" in results["tests"][0]["output"]
     assert results["extra_data"]["grader_failed"] is True
     assert GRADER_FAILED in score_table([("someone", results)])
+
+
+def test_grade_all_reports_show_a_failed_run_as_no_grade(tmp_path):
+    import csv
+
+    from grader.engine.batch import Submission, write_reports
+    from grader.engine.results import GRADER_FAILED, failed_results
+
+    assignment = assignments.get("cs446-hw2")
+    passed = {"score": 13.5, "tests": [{"number": "3a.1", "name": "x", "score": 13.5, "status": "passed"}]}
+    graded = [(Submission("ann", tmp_path), passed), (Submission("bob", tmp_path), failed_results(assignment, "boom"))]
+    summary = write_reports(assignment, tmp_path, graded)
+    rows = {row["student"]: row for row in csv.DictReader(open(tmp_path / "grades.csv"))}
+    assert rows["bob"]["total"] == GRADER_FAILED and rows["ann"]["total"] == "13.5"
+    assert f"{GRADER_FAILED} (1, not counted below" in summary and "bob" in summary
+    assert "1 submissions graded" in summary
 
 
 def _gradescope_root(tmp_path):

@@ -201,7 +201,7 @@ def collect(out_dir, submissions):
 
 def write_reports(assignment, out_dir, graded):
     """grades.csv, the summary (returned as text and written to summary.txt) and histogram.png."""
-    from grader.engine.results import question_of
+    from grader.engine.results import GRADER_FAILED, grader_failed, question_of
 
     out_dir = Path(out_dir)
     questions = sorted({info.question for info, _ in assignment.checks})
@@ -210,12 +210,20 @@ def write_reports(assignment, out_dir, graded):
         writer = csv.writer(f)
         writer.writerow(["student", "submitters", "total", *questions])
         for submission, results in graded:
+            if grader_failed(results):  # no grade: never a 0 in the grade book
+                writer.writerow([submission.student, submission.names, GRADER_FAILED, *("" for _ in questions)])
+                continue
             per_question = {q: sum(t["score"] for t in results["tests"] if question_of(t) == q) for q in questions}
             writer.writerow([submission.student, submission.names, f"{results['score']:g}",
                              *(f"{per_question[q]:g}" for q in questions)])
 
+    failed = [submission.student for submission, results in graded if grader_failed(results)]
+    graded = [(submission, results) for submission, results in graded if not grader_failed(results)]
     totals = [results["score"] for _, results in graded]
     lines = [f"{assignment.id}: {len(graded)} submissions graded, maximum {maximum:g} points", ""]
+    if failed:
+        lines += [f"{GRADER_FAILED} ({len(failed)}, not counted below; delete their "
+                  f"results.json and run grade-all again): {', '.join(failed)}", ""]
     if totals:
         lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
                                ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],

@@ -244,7 +244,8 @@ def main(argv=None):
     batch.add_argument("assignment")
     batch.add_argument("submissions")
     batch.add_argument("-o", "--output", required=True)
-    batch.add_argument("--jobs", type=int, help="submissions graded at once (default: the number of cores)")
+    batch.add_argument("--jobs", type=int, help="submissions graded at once (default: one per CPU that the container or machine "
+                       "allows, as many as its memory holds)")
     batch.add_argument("--force", action="store_true", help="regrade submissions that already have results")
     batch.add_argument("--seed", type=int, help="one seed for every submission (default: a fresh one each)")
     batch.set_defaults(func=cmd_grade_all)

@@ -23,6 +23,7 @@ from pathlib import Path
 from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/container.py
 from grader.engine import assignments  # noqa: E402
 from grader.engine.packaging import build_autograder  # noqa: E402
 
@@ -102,6 +103,53 @@ def _gradescope_run(assignment, root):
     shutil.copytree(assignment.reference_dir, root / "submission")
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
     return timed(["bash", str(root / "source" / "run_autograder")], cpus="0", env=env)
+
+
+def gradescope_container_rows(runs, memory_mb=GRADESCOPE_MEMORY_MB, cpus=0.5):
+    """run_autograder on every assignment's reference, ``runs`` times, inside a memory and a CPU cgroup of
+    Gradescope's default size (768 MB, half a CPU): how many runs give full marks, the wall time, and the
+    peak memory, both as the summed PSS of the whole process tree and as the cgroup's own high-water mark
+    (which also counts the page cache the kernel may reclaim)."""
+    import container
+
+    rows, report, failures = [], {}, []
+    for assignment in assignments.all_assignments().values():
+        root = Path(tempfile.mkdtemp(prefix=f"grader-container-{assignment.folder}-"))
+        archive = build_autograder(assignment, root / "dist")
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(root / "source")
+        env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+        env.pop("PYTHONPATH", None)
+        total = sum(info.points for info, _ in assignment.checks)
+        full, times, pss, cgroup_peaks = 0, [], [], []
+        with container.Container(memory_mb=memory_mb, cpus=cpus) as box:
+            for run in range(runs):
+                shutil.rmtree(root / "submission", ignore_errors=True)
+                shutil.copytree(assignment.reference_dir, root / "submission")
+                box.reset_peak()
+                seconds, peak = measure(box.command(["bash", str(root / "source" / "run_autograder")]), env=env,
+                                        sample_memory=True)
+                results = json.loads((root / "results" / "results.json").read_text())
+                if results["score"] == total and not results.get("extra_data", {}).get("grader_failed"):
+                    full += 1
+                else:
+                    failures.append(f"{assignment.id} run {run + 1}: {results['score']}/{total} "
+                                    f"{results.get('output', '')[:200]}")
+                times.append(seconds)
+                pss.append(peak)
+                cgroup_peaks.append(box.peak_mb)
+        rows.append([f"run_autograder {assignment.id}: reference", f"{full} of {runs}",
+                     f"{statistics.median(times):.1f}", f"{max(pss):.0f}", f"{max(cgroup_peaks):.0f}",
+                     f"{memory_mb - max(pss):.0f}"])
+        report[f"container {assignment.id}"] = {"runs": runs, "full_marks": full, "median_seconds":
+                                                statistics.median(times), "peak_pss_mb": max(pss),
+                                                "peak_cgroup_mb": max(cgroup_peaks)}
+        shutil.rmtree(root, ignore_errors=True)
+    return rows, report, failures
+
+
+CONTAINER_HEADERS = ["in 768 MB and half a CPU", "full marks", "median wall s", "peak MB (PSS, all processes)",
+                     "peak MB (cgroup, with page cache)", "headroom MB (PSS)"]
 
 
 def _class_run(root, size=200):
@@ -205,6 +253,19 @@ def _music_rows():
     return rows, report
 
 
+def main_gradescope(runs):
+    """`make bench-gradescope`: every assignment ``runs`` times in Gradescope's default container; exits 1
+    unless every run gives the reference full marks."""
+    rows, report, failures = gradescope_container_rows(runs)
+    print(tabulate(rows, headers=CONTAINER_HEADERS))
+    for failure in failures:
+        print("NOT FULL MARKS:", failure)
+    out = REPO / "build" / "bench-gradescope.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    return 1 if failures else 0
+
+
 def main():
     python = sys.executable
     work = Path(tempfile.mkdtemp(prefix="grader-bench-"))
@@ -234,12 +295,20 @@ def main():
         rows.append([f"run_autograder {assignment.id}: reference", "1 core", f"{seconds:.2f}",
                      f"{seconds / import_time:.2f}x", f"{peak:.0f}"])
         report[f"run_autograder {assignment.id} (1 core)"] = {"seconds": seconds, "peak_mb": peak}
+    import container
+    if container.available() is None:
+        container_rows, container_report, _ = gradescope_container_rows(runs=3)
+        report.update(container_report)
+    else:
+        container_rows = [[f"(no container: {container.available()})"]]
     class_size, seconds, peak = _class_run(work / "class")
     rows.append([f"grader grade-all cs446-hw2: {class_size} submissions", "2 cores", f"{seconds:.1f}",
                  f"{60 * class_size / seconds:.0f} per minute", f"{peak:.0f}"])
     report["grade-all cs446-hw2"] = {"submissions": class_size, "seconds": seconds,
                                      "per_minute": 60 * class_size / seconds, "peak_mb": peak}
     print(tabulate(rows, headers=["command", "cpus", "wall s", "vs import", "peak MB (PSS, all processes)"]))
+    print()
+    print(tabulate(container_rows, headers=CONTAINER_HEADERS))
     print()
     gmm_rows, gmm_report = _gmm_rows()
     report.update(gmm_report)
@@ -261,4 +330,6 @@ def main():
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--gradescope"]:
+        sys.exit(main_gradescope(int(sys.argv[2]) if len(sys.argv) > 2 else 10))
     main()

@@ -50,14 +50,14 @@ def test_autograder_zip_has_gradescope_layout(dist, assignment):
         modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
         runner = archive.read("run_autograder").decode()
         setup = archive.read("setup.sh").decode()
-        pins = archive.read("requirements.txt").decode()
-    assert {"setup.sh", "run_autograder", "requirements.txt", "grader/__main__.py"} <= names
+        pins = archive.read("requirements.lock").decode()
+    assert {"setup.sh", "run_autograder", "requirements.lock", ".python-version", "grader/__main__.py"} <= names
     assert modes["setup.sh"] & 0o111 and modes["run_autograder"] & 0o111
     assert all(f"reference/{a.folder}/{name}" in names for name in a.files)
     other = {n.split("/")[2] for n in names if n.startswith("grader/assignments/") and n.count("/") > 2}
     assert other == {a.folder}, "only this assignment's checks go in its autograder"
     assert f'ASSIGNMENT="{a.id}"' in runner and 'RESULTS="$ROOT/results/results.json"' in runner
-    assert "torch==2.13.0" in pins and "-r \"$SOURCE/requirements.txt\"" in setup
+    assert "torch==2.13.0+cpu" in pins and 'LOCK="$SOURCE/requirements.lock"' in setup
     assert 'chmod 700 "$SOURCE/reference"' in setup
     for script in ("setup.sh", "run_autograder"):
         with zipfile.ZipFile(dist[assignment][0]) as archive:

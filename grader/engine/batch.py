@@ -23,6 +23,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from grader.engine import capacity
+
 METADATA = "submission_metadata.yml"
 
 
@@ -137,7 +139,7 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
         out_dir.chmod(0o700)  # other students' results are no business of the sandbox user
     submissions = discover(submissions_dir)
     todo = [s for s in submissions if force or _needs_grading(out_dir / s.student / "results.json")]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    jobs = max(1, min(jobs or capacity.grade_all_jobs(), len(todo) or 1))
     if todo:
         tasks = [(s, out_dir / s.student / "results.json", seed) for s in todo]
         with _InterruptFlag() as interrupted, tqdm(total=len(tasks), unit="submission", disable=not progress,
@@ -148,15 +150,12 @@ def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed
 
 def _needs_grading(results_path):
     """No results yet, or results saying the autograder failed on it (such a submission is regraded)."""
+    from grader.engine.results import grader_failed
+
     try:
-        return bool(json.loads(results_path.read_text()).get("extra_data", {}).get("regrade"))
+        return grader_failed(json.loads(results_path.read_text()))
     except (OSError, ValueError):
         return True
-
-
-def _marked_for_regrading(results):
-    results.setdefault("extra_data", {})["regrade"] = True
-    return results
 
 
 def _grade_in_pools(assignment, export, tasks, jobs, interrupted, done):
@@ -214,7 +213,7 @@ def _write_failed(assignment, task, error):
     from grader.engine.results import failed_results, write_results
 
     submission, out, _ = task
-    results = _marked_for_regrading(failed_results(assignment, error))
+    results = failed_results(assignment, error)
     results["extra_data"]["student"] = submission.names or submission.student
     write_results(results, out)
 
@@ -258,7 +257,7 @@ def collect(out_dir, submissions):
 
 def write_reports(assignment, out_dir, graded):
     """grades.csv, the summary (returned as text and written to summary.txt) and histogram.png."""
-    from grader.engine.results import question_of
+    from grader.engine.results import GRADER_FAILED, grader_failed, question_of
 
     out_dir = Path(out_dir)
     questions = sorted({info.question for info, _ in assignment.checks})
@@ -267,16 +266,20 @@ def write_reports(assignment, out_dir, graded):
         writer = csv.writer(f)
         writer.writerow(["student", "submitters", "total", *questions])
         for submission, results in graded:
+            if grader_failed(results):  # no grade: never a 0 in the grade book
+                writer.writerow([submission.student, submission.names, GRADER_FAILED, *("" for _ in questions)])
+                continue
             per_question = {q: sum(t["score"] for t in results["tests"] if question_of(t) == q) for q in questions}
             writer.writerow([submission.student, submission.names, f"{results['score']:g}",
                              *(f"{per_question[q]:g}" for q in questions)])
 
+    failed = [submission.student for submission, results in graded if grader_failed(results)]
+    graded = [(submission, results) for submission, results in graded if not grader_failed(results)]
     totals = [results["score"] for _, results in graded]
     lines = [f"{assignment.id}: {len(graded)} submissions graded, maximum {maximum:g} points", ""]
-    failed = [submission.student for submission, results in graded if results.get("extra_data", {}).get("regrade")]
     if failed:
-        lines += [f"The autograder failed on {len(failed)} submissions (their results say so; running grade-all "
-                  f"again regrades them): {', '.join(failed)}", ""]
+        lines += [f"{GRADER_FAILED} ({len(failed)}, not counted below; running grade-all again "
+                  f"regrades them): {', '.join(failed)}", ""]
     if totals:
         lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
                                ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],

@@ -68,7 +68,9 @@ def build_autograder(assignment, out_dir) -> Path:
         _write(archive, "setup.sh", (GRADESCOPE / "setup.sh").read_bytes(), executable=True)
         runner = (GRADESCOPE / "run_autograder").read_text().replace("__ASSIGNMENT__", assignment.id)
         _write(archive, "run_autograder", runner.encode(), executable=True)
-        _write(archive, "requirements.txt", (REPO_ROOT / "requirements.txt").read_bytes())
+        # setup.sh installs exactly these: the interpreter and every package the tests ran on.
+        for name in ("requirements.lock", ".python-version"):
+            _write(archive, name, (REPO_ROOT / name).read_bytes())
         for path, name in _engine_files(assignment):
             _write(archive, name, path.read_bytes())
         for folder in (assignment.reference_dir, assignment.data_dir):

@@ -20,7 +20,7 @@ from gradescope_utils.autograder_utils.decorators import number, visibility, wei
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 from tabulate import tabulate
 
-from grader.engine import notebooks
+from grader.engine import capacity, notebooks
 from grader.engine.checks import Context, GraderError, Scored, run_check
 from grader.engine.sandbox import SubmissionError
 
@@ -185,7 +185,7 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     """Run the checks on ``submission`` in ``sandbox`` (one per assignment, reusable) and return
     Gradescope's results dictionary."""
     submission = locate_submission(assignment, Path(submission).resolve())
-    threads = threads or min(2, os.cpu_count() or 1)
+    threads = threads or capacity.check_threads()  # one at a time in a small container
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     if reference is None and not public_only:
@@ -217,14 +217,27 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     return results
 
 
+GRADER_FAILED = "AUTOGRADER FAILED: regrade this submission"
+FAILED_OUTPUT = ("The autograder failed while grading this submission, so it has no grade yet: this is not a "
+                 "score of 0. The course staff have been told and will regrade it; you need not submit again.")
+
+
 def failed_results(assignment, error: str):
-    """A valid results.json for a run the grader itself could not complete."""
+    """A valid results.json for a run the grader itself could not complete. It is no grade: the whole
+    result is hidden from the student (Gradescope's top-level visibility, which hides the score too), the
+    output says the submission will be regraded, and the staff see the failure as the only test's name,
+    with the error, and as ``extra_data.grader_failed``. run_autograder writes the same when Python
+    itself dies (killed for memory, say)."""
     total = sum(info.points for info, _ in assignment.checks) if assignment else 0
-    return {"score": 0.0, "execution_time": 0.0, "output": "The autograder could not grade this submission; "
-            "the course staff have the details. Please contact them.",
-            "tests": [{"name": "Grading could not run", "number": "0", "score": 0.0, "max_score": total,
-                       "status": "failed", "visibility": "visible", "output": error[-4000:]}],
-            "extra_data": {"grader_error": error[-4000:]}}
+    return {"score": 0.0, "execution_time": 0.0, "output": FAILED_OUTPUT, "visibility": "hidden",
+            "stdout_visibility": "hidden",
+            "tests": [{"name": GRADER_FAILED, "number": "0", "score": 0.0, "max_score": total,
+                       "status": "failed", "visibility": "hidden", "output": error[-4000:]}],
+            "extra_data": {"grader_failed": True, "grader_error": error[-4000:]}}
+
+
+def grader_failed(results) -> bool:
+    return bool(results.get("extra_data", {}).get("grader_failed"))
 
 
 def summary_line(results, checks):
@@ -287,6 +300,6 @@ def score_table(named_results) -> str:
             row.append(f"{sum(t['score'] for t in tests):g}/{sum(t['max_score'] for t in tests):g}")
         total = sum(t["max_score"] for t in results["tests"])
         failed = sum(t["status"] != "passed" for t in results["tests"])
-        row += [f"{results['score']:g}/{total:g}", failed]
+        row += [GRADER_FAILED if grader_failed(results) else f"{results['score']:g}/{total:g}", failed]
         rows.append(row)
     return tabulate(rows, headers=["submission", *questions, "total", "checks failed"], tablefmt="simple")

@@ -8,13 +8,13 @@ from pathlib import Path
 from tabulate import tabulate
 
 from grader.engine import assignments
-from grader.engine.sandbox import Sandbox
+from grader.engine.portable import sandbox_for
 
 
 def _grade(assignment, submission, **kwargs):
     # The sandbox starts first: its zygote imports torch on one core while this process imports
     # torch and the checks on the other, so a run pays for roughly one cold import, not two.
-    with Sandbox.for_assignment(assignment) as sandbox:
+    with sandbox_for(assignment) as sandbox:
         from grader.engine.results import grade
 
         return grade(assignment, submission, sandbox=sandbox, **kwargs)

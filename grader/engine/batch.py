@@ -72,14 +72,14 @@ _worker_state = {}
 
 def _start_worker(assignment_id):
     from grader.engine import assignments
-    from grader.engine.sandbox import Sandbox
+    from grader.engine.portable import sandbox_for
 
     # Ctrl-C is the main process's to handle: it stops the pool, and each process then closes its sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _stop_worker)
     assignment = assignments.get(assignment_id)
     # Each pool process's sandbox leases its own uid, so concurrent students never share one.
-    _worker_state.update(assignment=assignment, sandbox=Sandbox.for_assignment(assignment),
+    _worker_state.update(assignment=assignment, sandbox=sandbox_for(assignment),
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)

@@ -8,7 +8,6 @@ written for the student.
 """
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -68,6 +67,7 @@ class UidLease:
 
     def __init__(self):
         import fcntl
+        import pwd
 
         fixed = os.environ.get("GRADER_SANDBOX_USER")
         if fixed:
@@ -173,14 +173,15 @@ def prepare_filesystem(protected, log=lambda message: print(message, file=sys.st
         _deny_others(Path(path), log)
 
 
-_SIGNAL_EXPLANATIONS = {
-    signal.SIGXCPU: "used more CPU time than allowed ({cpu} s)",
-    signal.SIGXFSZ: "wrote a file larger than allowed ({file} MB)",
-    signal.SIGSEGV: "crashed (segmentation fault)",
-    signal.SIGBUS: "crashed (bus error)",
-    signal.SIGABRT: "aborted",
-    signal.SIGKILL: "was killed (often: it ran out of memory)",
-}
+# Signals by name: Windows has none of the resource-limit ones (the portable sandbox runs there too).
+_SIGNAL_EXPLANATIONS = {getattr(signal, name): text for name, text in [
+    ("SIGXCPU", "used more CPU time than allowed ({cpu} s)"),
+    ("SIGXFSZ", "wrote a file larger than allowed ({file} MB)"),
+    ("SIGSEGV", "crashed (segmentation fault)"),
+    ("SIGBUS", "crashed (bus error)"),
+    ("SIGABRT", "aborted"),
+    ("SIGKILL", "was killed (often: it ran out of memory)"),
+] if hasattr(signal, name)}
 
 
 class Worker:

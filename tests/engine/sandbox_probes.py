@@ -47,3 +47,14 @@ def kill(sub, pid):
         return "killed"
     except OSError as exc:
         return type(exc).__name__
+
+
+def start_child(sub):
+    """A child process that would outlive the worker if nothing ended it; returns its pid."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid
+
+
+def exit_now(sub, code):
+    os._exit(code)

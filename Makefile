@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench templates data baselines autograders bundles clean
+.PHONY: install demo test pythons bench templates data baselines autograders bundles clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ demo: $(STAMP) data
 
 test: $(STAMP) data
 	$(PY) -m pytest -q tests
+
+# The student zip on Python 3.10, 3.12 and 3.13 (pyenv's): a venv each, so a few minutes; CI runs it.
+pythons: $(STAMP)
+	GRADER_TEST_PYTHONS=1 $(PY) -m pytest -q tests/test_student_pythons.py
 
 bench: $(STAMP) data
 	$(PY) tests/bench.py

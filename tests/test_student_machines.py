@@ -6,14 +6,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from conftest import CORPUS, REPO, failed_checks
+from conftest import REPO
 from grader.engine import assignments
 from grader.engine.packaging import build_bundle
 from test_corpus import CORPORA, folder

@@ -106,7 +106,8 @@ def test_notebook_line_checks_what_the_jupyter_kernel_ran(capsys):
     history = ["import numpy as np\ndef relu_forward(x):\n    return x  # a first try\n", *sources,
                "%run eecs4404_a3/check.py"]
     assert check_running_notebook("eecs4404-a3", FakeKernelShell(history)) == 0
-    assert "public checks passed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "public checks passed" in out and "tag" not in out
 
 
 def test_notebook_line_in_colab_checks_the_notebook_colab_hands_over(graders, capsys, monkeypatch):

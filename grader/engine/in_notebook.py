@@ -38,7 +38,9 @@ def current_notebook(shell):
     sources = shell.history_manager.input_hist_raw[1:]  # entry 0 is always empty
     cells = [nbformat.v4.new_code_cell(source) for source in sources
              if source.strip() and not (source.lstrip().startswith(("%run", "!")) and SELF_CHECK_LINE in source)]
-    return nbformat.v4.new_notebook(cells=cells)
+    from grader.engine.notebooks import FROM_KERNEL
+
+    return nbformat.v4.new_notebook(cells=cells, metadata={FROM_KERNEL: True})
 
 
 def check_running_notebook(assignment_id, shell):

@@ -10,7 +10,7 @@ LOCK := requirements.lock
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTHON_VERSION := $(shell cat .python-version)
 
-.PHONY: install lock demo test sweep test-deploy bench bench-gradescope templates data baselines autograders bundles clean
+.PHONY: install lock demo test sweep test-deploy pythons bench bench-gradescope templates data baselines autograders bundles clean
 
 install: $(STAMP)
 
@@ -64,6 +64,10 @@ sweep: $(STAMP) data
 # in a fake /autograder, with only apt, the interpreter download and the CPU index stood in (minutes).
 test-deploy: $(STAMP) data
 	$(PY) -m pytest -q -m deployment --basetemp=build/test-deploy tests/test_deploy.py
+
+# The student zip on Python 3.10, 3.12 and 3.13 (pyenv's): a venv each, so a few minutes; CI runs it.
+pythons: $(STAMP)
+	GRADER_TEST_PYTHONS=1 $(PY) -m pytest -q tests/test_student_pythons.py
 
 bench: $(STAMP) data
 	$(PY) tests/bench.py

@@ -8,13 +8,14 @@ from pathlib import Path
 from tabulate import tabulate
 
 from grader.engine import assignments
-from grader.engine.sandbox import Sandbox, limit_grader_memory
+from grader.engine.portable import sandbox_for
+from grader.engine.sandbox import limit_grader_memory
 
 
 def _grade(assignment, submission, **kwargs):
     # The sandbox starts first: its zygote imports torch on one core while this process imports
     # torch and the checks on the other, so a run pays for roughly one cold import, not two.
-    with Sandbox.for_assignment(assignment) as sandbox:
+    with sandbox_for(assignment) as sandbox:
         from grader.engine.results import grade
 
         # A ceiling of its own: past it the run reports the autograder's failure rather than being killed.
@@ -180,7 +181,14 @@ def cmd_doctor(args):
     import os
 
     from grader.engine import containment
+    from grader.engine.portable import zygote_supported
+    from grader.engine.sandbox import Sandbox
 
+    if not zygote_supported():
+        print("This system lacks fork, resource or prctl (or GRADER_SANDBOX=portable): each check runs in a "
+              "freshly started process with a timeout, and none of the layers below is in force. The code "
+              "can read whatever this user can (see the README's table of systems).")
+        return 0
     try:
         containment.requested_layers()
     except ValueError as exc:

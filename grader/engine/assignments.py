@@ -8,13 +8,20 @@ import dataclasses
 import importlib
 import importlib.util
 import sys
-import tomllib
 import types
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10 (a student's machine): the same parser, as a package
+    import tomli as tomllib
+
 from grader.engine.sandbox import REPO_ROOT, limits_from_config
+
+# The engine inside a student zip (``_checker/``) has no reference folder; a checkout and Gradescope do.
+IN_STUDENT_ZIP = not (REPO_ROOT / "reference").is_dir()
 
 ASSIGNMENTS_DIR = REPO_ROOT / "grader" / "assignments"
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -50,12 +57,20 @@ class Assignment:
         return REPO_ROOT / "reference" / self.folder
 
     @property
+    def provided_files(self) -> dict:
+        """{name: the course's copy} of the provided files: the reference's, or in a student zip the
+        untouched copies it keeps beside the engine."""
+        folder = REPO_ROOT / "provided" / self.folder if IN_STUDENT_ZIP else self.reference_dir
+        return {name: folder / name for name in self.provided}
+
+    @property
     def template_dir(self) -> Path:
         return REPO_ROOT / "student_template" / self.folder
 
     @property
     def data_dir(self) -> Path:
-        return REPO_ROOT / "data" / self.folder
+        # A student zip keeps the public data in the assignment's folder, beside the templates.
+        return REPO_ROOT.parent / "data" if IN_STUDENT_ZIP else REPO_ROOT / "data" / self.folder
 
     @property
     def protected_paths(self):

@@ -76,7 +76,8 @@ _worker_state = {}
 
 def _start_worker(assignment_id, export):
     from grader.engine import assignments
-    from grader.engine.sandbox import Sandbox, limit_grader_memory
+    from grader.engine.portable import sandbox_for
+    from grader.engine.sandbox import limit_grader_memory
 
     # Ctrl-C is the main process's to handle: it stops the pool, and each process then closes its sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -85,7 +86,7 @@ def _start_worker(assignment_id, export):
     # Each pool process's sandbox leases its own uid, so concurrent students never share one; no worker
     # may read the export, where every other student's files are.
     _worker_state.update(assignment=assignment, export=export,
-                         sandbox=Sandbox.for_assignment(assignment, private=[export]),
+                         sandbox=sandbox_for(assignment, private=[export]),
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
@@ -119,7 +120,7 @@ def _grade_one(submission: Submission, out: Path, seed):
             results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
                             reference=state["reference"], seed=seed, threads=1)
         except Exception:  # the grader's own failure (MemoryError too) still yields a results file and a row
-            results = _marked_for_regrading(failed_results(state["assignment"], traceback.format_exc()))
+            results = failed_results(state["assignment"], traceback.format_exc())
         if state["sandbox"].alive():
             break
     results.setdefault("extra_data", {})["student"] = submission.names or submission.student

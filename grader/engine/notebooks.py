@@ -169,6 +169,9 @@ def _guarded(lines):
     return ["try:"] + ["    " + line for line in lines] + ["except Exception:", "    pass"]
 
 
+FROM_KERNEL = "rebuilt_from_kernel_history"  # notebook metadata set by in_notebook.current_notebook
+
+
 def gather(notebook, notebook_name: str) -> Gathered:
     """The module the grader imports for a notebook. From ungraded cells: imports, top-level functions
     and classes, and constants, each skipped if it fails. Then the graded cells whole, so that they win
@@ -181,7 +184,8 @@ def gather(notebook, notebook_name: str) -> Gathered:
     tagged = [number for number, cell in cells if GRADED_TAG in (cell.get("metadata", {}).get("tags") or [])]
     result = Gathered(code="")
     out = [f"# The code of {notebook_name} that the grader runs (see grader/engine/notebooks.py)."]
-    if not tagged:
+    # A self-check of a running kernel (in_notebook.py) has its cells but never their tags: no news to tell.
+    if not tagged and not notebook.get("metadata", {}).get(FROM_KERNEL):
         result.notes.append(f"No cell of {notebook_name} carries the \"{GRADED_TAG}\" tag (Colab sometimes "
                             "drops it), so the grader took the notebook's imports, constants and top-level "
                             "functions and classes, and nothing else.")

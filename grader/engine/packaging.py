@@ -16,7 +16,10 @@ GRADESCOPE = Path(__file__).resolve().parent / "gradescope"
 # "cache": what a data builder keeps to rebuild quickly (parsed scores, say), never part of the data
 SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "cache"}
 
-CHECK_PY = '''"""Self-check: `python check.py` runs the public checks on the files in this folder."""
+CHECK_PY = '''"""Self-check: `python check.py` runs the public checks on the files in this folder.
+
+In a notebook (Jupyter or Colab), `%run check.py` (with this folder's path) checks the notebook you
+are running instead, as its kernel has run it."""
 import os
 import sys
 
@@ -24,9 +27,17 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "_checker"))
 
 from grader.cli import main  # noqa: E402
+from grader.engine.in_notebook import check_running_notebook, kernel_shell  # noqa: E402
 
-sys.exit(main(["check", "{assignment}", HERE]))
+if __name__ == "__main__":
+    shell = kernel_shell()
+    if shell is not None:
+        check_running_notebook("{assignment}", shell)
+    else:
+        sys.exit(main(["check", "{assignment}", HERE]))
 '''
+# What the self-check needs, in versions published for Python 3.10 to 3.13 on macOS, Windows and Linux.
+STUDENT_REQUIREMENTS = GRADESCOPE / "student_requirements.txt"
 
 
 def _files_under(folder: Path):
@@ -89,7 +100,7 @@ def build_bundle(assignment, out_dir) -> Path:
     with zipfile.ZipFile(out, "w") as archive:
         _write(archive, top / "README.md", readme.encode())
         _write(archive, top / "check.py", CHECK_PY.format(assignment=assignment.id).encode())
-        _write(archive, top / "requirements.txt", (REPO_ROOT / "requirements.txt").read_bytes())
+        _write(archive, top / "requirements.txt", STUDENT_REQUIREMENTS.read_bytes())
         for relative, content in template_files(assignment).items():
             _write(archive, top / relative, content)
         if assignment.data_dir.is_dir():
@@ -99,4 +110,7 @@ def build_bundle(assignment, out_dir) -> Path:
                     _write(archive, top / "data" / relative, path.read_bytes())
         for path, name in _engine_files(assignment, for_students=True):
             _write(archive, top / "_checker" / name, path.read_bytes())
+        # The self-check replaces the student's copies of the course's given files, as the grader does.
+        for name, path in assignment.provided_files.items():
+            _write(archive, top / "_checker" / "provided" / assignment.folder / name, path.read_bytes())
     return out

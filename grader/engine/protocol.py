@@ -6,6 +6,7 @@ student's code did to it, can only ever hand back tensors and plain containers, 
 objects that run code when they are loaded.
 """
 import io
+import os
 import socket
 import time
 import zipfile
@@ -207,3 +208,60 @@ def receive(sock: socket.socket, timeout=None):
     if size > MAX_FRAME_BYTES:
         raise ChannelGarbled(f"a message of {size} bytes exceeds the {MAX_FRAME_BYTES}-byte limit")
     return decode(_recv_exactly(sock, size, deadline, into=io.BytesIO()))
+
+
+class PipeChannel:
+    """The socket calls ``send`` and ``receive`` use, over a pair of pipe descriptors: for workers
+    started as fresh processes (``portable.py``), on systems with no socket to hand them.
+
+    With ``timeouts`` a thread reads ahead, so ``recv`` can give up at a deadline on every platform
+    (``select`` does not work on Windows pipes); without it ``recv`` simply blocks."""
+
+    def __init__(self, read_fd, write_fd, timeouts=False):
+        self._read_fd, self._write_fd, self._timeout = read_fd, write_fd, None
+        self._pending, self._chunks = b"", None
+        if timeouts:
+            import queue
+            import threading
+
+            self._chunks = queue.SimpleQueue()
+            threading.Thread(target=self._read_ahead, daemon=True).start()
+
+    def _read_ahead(self):
+        try:
+            while chunk := os.read(self._read_fd, 1 << 20):
+                self._chunks.put(chunk)
+        except OSError:
+            pass
+        self._chunks.put(b"")
+
+    def settimeout(self, seconds):
+        self._timeout = seconds
+
+    def recv(self, n):
+        if not self._pending:
+            if self._chunks is None:
+                return os.read(self._read_fd, n)
+            import queue
+
+            try:
+                self._pending = self._chunks.get(timeout=self._timeout)
+            except queue.Empty:
+                raise socket.timeout() from None
+            if not self._pending:
+                self._chunks.put(b"")  # end of stream stays visible to later reads
+                return b""
+        chunk, self._pending = self._pending[:n], self._pending[n:]
+        return chunk
+
+    def sendall(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._write_fd, view):]
+
+    def close(self):
+        for fd in (self._read_fd, self._write_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass

@@ -10,6 +10,7 @@ import io
 import json
 import os
 import random
+import re
 import tempfile
 import time
 import unittest
@@ -90,8 +91,7 @@ class Session:
             raise SubmissionError("Not run: earlier checks used up this submission's time budget "
                                   "(look for code that hangs or is very slow).")
         try:
-            provided = {name: self.assignment.reference_dir / name for name in self.assignment.provided}
-            return self.sandbox.spawn(self.submission, list(modules), provided=provided)
+            return self.sandbox.spawn(self.submission, list(modules), provided=self.assignment.provided_files)
         except SubmissionError as exc:
             # Importing is deterministic enough: modules that failed once fail every check the same way.
             self._failed_imports[modules] = str(exc)
@@ -266,7 +266,7 @@ def self_check_report(results) -> str:
     """The student's terminal view: a table of public checks, then what to fix."""
     rows, failures = [], []
     for test in sorted(results["tests"], key=lambda t: [int(p) if p.isdigit() else p
-                                                      for p in t["number"].replace(".", " ").split()]):
+                                                      for p in re.split(r"(\d+)", t["number"])]):
         ok = test["status"] == "passed"
         held = GRADER_ERROR_TAG in test.get("tags", ())
         rows.append([test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",

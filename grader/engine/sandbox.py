@@ -8,7 +8,6 @@ written for the student.
 """
 import json
 import os
-import pwd
 import shutil
 import signal
 import socket
@@ -73,6 +72,7 @@ class UidLease:
 
     def __init__(self):
         import fcntl
+        import pwd
 
         fixed = os.environ.get("GRADER_SANDBOX_USER")
         if fixed:
@@ -195,8 +195,10 @@ def limit_grader_memory(megabytes=None):
     """A memory ceiling for the grading process itself (a soft address-space limit, GRADER_MEMORY_MB above
     what it maps now, 3072 by default): past it an allocation raises MemoryError, which the run reports as
     the autograder's failure, instead of the machine's OOM killer ending the process with no results."""
-    import resource
-
+    try:
+        import resource
+    except ImportError:
+        return None  # Windows
     megabytes = megabytes or int(os.environ.get("GRADER_MEMORY_MB", "3072"))
     try:
         with open("/proc/self/status") as f:
@@ -212,14 +214,15 @@ def limit_grader_memory(megabytes=None):
     return ceiling
 
 
-_SIGNAL_EXPLANATIONS = {
-    signal.SIGXCPU: "used more CPU time than allowed ({cpu} s)",
-    signal.SIGXFSZ: "wrote a file larger than allowed ({file} MB)",
-    signal.SIGSEGV: "crashed (segmentation fault)",
-    signal.SIGBUS: "crashed (bus error)",
-    signal.SIGABRT: "aborted",
-    signal.SIGKILL: "was killed (often: it ran out of memory)",
-}
+# Signals by name: Windows has none of the resource-limit ones (the portable sandbox runs there too).
+_SIGNAL_EXPLANATIONS = {getattr(signal, name): text for name, text in [
+    ("SIGXCPU", "used more CPU time than allowed ({cpu} s)"),
+    ("SIGXFSZ", "wrote a file larger than allowed ({file} MB)"),
+    ("SIGSEGV", "crashed (segmentation fault)"),
+    ("SIGBUS", "crashed (bus error)"),
+    ("SIGABRT", "aborted"),
+    ("SIGKILL", "was killed (often: it ran out of memory)"),
+] if hasattr(signal, name)}
 
 
 class Worker:

@@ -120,3 +120,14 @@ def call_student(sub, module, name, *args):
 
 def missing_name(sub, module, name):
     return sub.attr(module, name)
+
+
+def start_child(sub):
+    """A child process that would outlive the worker if nothing ended it; returns its pid."""
+    import subprocess
+
+    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"]).pid
+
+
+def exit_now(sub, code):
+    os._exit(code)

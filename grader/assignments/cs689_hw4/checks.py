@@ -423,15 +423,21 @@ def no_pretrained_components(ctx):
 
 
 @functools.lru_cache(maxsize=2)
+def _test_inputs(data_dir):
+    """Xte from the public test.pt (all a public check may read: a student's self-check has no hidden data)."""
+    return torch.load(data_dir / "test.pt", weights_only=True)
+
+
+@functools.lru_cache(maxsize=2)
 def _test_data(data_dir):
     """(Xte, hidden targets, manifest): read once per grading process; never modified."""
-    return (torch.load(data_dir / "test.pt", weights_only=True),
+    return (_test_inputs(data_dir),
             torch.load(data_dir / "hidden" / "test_targets.pt", weights_only=True),
             json.loads((data_dir / "music_manifest.json").read_text()))
 
 
 def _test_contexts(ctx, count):
-    Xte = _test_data(ctx.data_dir)[0]
+    Xte = _test_inputs(ctx.data_dir)
     return Xte[torch.as_tensor(ctx.np_random().choice(len(Xte), size=count, replace=False))]
 
 
@@ -475,7 +481,7 @@ def _load_predictions(ctx):
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise CheckFailed(f"note_predictions.pt could not be loaded with torch.load(..., weights_only=True): {reason}. "
                           "Save the tensor itself: torch.save(predictions, 'note_predictions.pt').") from None
-    rows = len(_test_data(ctx.data_dir)[0])
+    rows = len(_test_inputs(ctx.data_dir))
     problems = scoring.problems(predictions, rows, settings["normalisation_tolerance"])
     if problems:
         raise CheckFailed(" ".join(problems))

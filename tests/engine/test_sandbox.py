@@ -5,7 +5,7 @@ import time
 import pytest
 
 from conftest import AS_ROOT, REPO, no_sandbox_processes_within
-from grader.engine.sandbox import Limits, Sandbox, SubmissionError
+from grader.engine.sandbox import Limits, ProbeError, Sandbox, SubmissionError
 
 root_only = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
 
@@ -45,7 +45,7 @@ def test_probes_are_bound_before_the_submission_is_imported(sandbox, tmp_path):
     try:
         assert worker.call("answer", "student", "VALUE") == 42
         assert worker.call("whoami") != "forged"
-        with pytest.raises(SubmissionError, match="no probe"):
+        with pytest.raises(ProbeError, match="no probe"):  # the grader's mistake, not the student's
             worker.call("_private")
     finally:
         worker.stop()

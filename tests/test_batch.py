@@ -209,7 +209,10 @@ def test_a_job_whose_zygote_died_restarts_it_and_still_grades_correctly(tmp_path
     from grader.engine import batch
     from grader.engine.batch import Submission
 
-    batch._start_worker("cs446-hw2")
+    import resource
+
+    ceiling = resource.getrlimit(resource.RLIMIT_AS)
+    batch._start_worker("cs446-hw2")  # in this process: its memory ceiling is undone below
     try:
         batch._worker_state["sandbox"]._process.kill()  # as if the OOM killer took the zygote
         batch._worker_state["sandbox"]._process.wait()
@@ -219,6 +222,7 @@ def test_a_job_whose_zygote_died_restarts_it_and_still_grades_correctly(tmp_path
         assert batch._worker_state["sandbox"].alive()
     finally:
         batch._worker_state["sandbox"].close()
+        resource.setrlimit(resource.RLIMIT_AS, ceiling)
 
 
 def test_a_class_of_notebooks(tmp_path):

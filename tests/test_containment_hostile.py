@@ -3,7 +3,6 @@ this machine offers (``all``) and under Gradescope's fallback (``seccomp``: no n
 the socket filter). Threat model: tests/corpus/README.md."""
 import json
 import os
-import resource
 import shutil
 import socket
 import subprocess

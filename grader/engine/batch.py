@@ -74,7 +74,7 @@ def discover(root: Path):
 _worker_state = {}
 
 
-def _start_worker(assignment_id, export):
+def _start_worker(assignment_id, export=None):
     from grader.engine import assignments
     from grader.engine.portable import sandbox_for
     from grader.engine.sandbox import limit_grader_memory
@@ -85,8 +85,9 @@ def _start_worker(assignment_id, export):
     assignment = assignments.get(assignment_id)
     # Each pool process's sandbox leases its own uid, so concurrent students never share one; no worker
     # may read the export, where every other student's files are.
-    _worker_state.update(assignment=assignment, export=export,
-                         sandbox=sandbox_for(assignment, private=[export]),
+    private = [export] if export else []
+    _worker_state.update(assignment=assignment, private=private,
+                         sandbox=sandbox_for(assignment, private=private),
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
@@ -115,7 +116,7 @@ def _grade_one(submission: Submission, out: Path, seed):
             # A dead zygote would fail every later submission of this job: start a new one, and grade
             # this submission again, since its checks may have been failed by the sandbox, not by its code.
             state["sandbox"].close()
-            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], private=[state["export"]])
+            state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], private=state["private"])
         try:
             results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
                             reference=state["reference"], seed=seed, threads=1)

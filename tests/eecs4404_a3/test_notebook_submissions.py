@@ -1,6 +1,7 @@
 """Notebook submissions of eecs4404-a3 as students really hand them in: broken, incomplete, misnamed,
 hostile. Each still gets a valid results.json whose messages speak of the notebook."""
 import json
+import re
 import time
 
 import nbformat
@@ -107,4 +108,5 @@ def test_a_graded_cell_cannot_read_the_reference(graders, tmp_path):
     folder, _ = solved_with(tmp_path, "def relu(a):", f"SOLUTION = open({str(reference)!r}).read()\n\n\ndef relu(a):")
     results = graders("eecs4404-a3").grade(folder)
     assert results["score"] == 0
-    assert "PermissionError" in results["tests"][0]["output"]
+    # absent from the worker's view under a mount namespace, closed by permissions without one
+    assert re.search(r"\b(PermissionError|FileNotFoundError)\b", results["tests"][0]["output"])

@@ -95,7 +95,8 @@ def test_rebuilding_from_the_student_zip_finds_no_hidden_target(student_zip, tmp
     assert "no held-out key" in message
     assert not (tmp_path / "test.pt").exists() and not (tmp_path / "hidden" / "test_targets.pt").exists()
     rebuilt = sorted(p.relative_to(tmp_path / "train") for p in (tmp_path / "train").rglob("*.pt"))
-    assert rebuilt == sorted(p.relative_to(folder / "data" / "train") for p in (folder / "data" / "train").rglob("*.pt"))
+    shipped = folder / "data" / "train"
+    assert rebuilt == sorted(p.relative_to(shipped) for p in shipped.rglob("*.pt"))
 
     # Every part of every score the zip's code names: no shipped context occurs in any of them.
     every_song = [events for parts in zipped._parse_all(scores, tmp_path / "hidden" / "cache" / next(

@@ -35,3 +35,21 @@ def test_code_the_tree_cannot_read_is_named_for_the_staff():
     note = staff_note(source, "gmm.py")
     assert "course staff" in note and "line 4: eval()" in note
     assert staff_note("import torch\nx = getattr(torch, 'linalg')\n", "gmm.py") == ""
+
+
+def test_a_rule_kept_as_far_as_the_source_shows_names_eval_for_the_staff_without_deducting():
+    import types
+
+    from grader.assignments.cs689_hw4 import checks
+    from grader.engine.checks import CheckInfo, Context, Scored, run_check
+
+    def verdict(source):
+        session = types.SimpleNamespace(source=lambda name: source)
+        info = CheckInfo("3", 0.0, True, "rule", "no_ready_made_density", "3.0", penalty=2.0)
+        return run_check(checks.no_ready_made_density, Context(session, info, run_seed=0))
+
+    assert verdict("import torch\ndef log_posterior(X, mu, Sigma, pi):\n    return torch.linalg.cholesky(Sigma)\n") is None
+    noted = verdict('import torch\nD = eval("torch.distri" + "butions")\n')
+    assert isinstance(noted, Scored) and noted.points == 0 and "line 2: eval()" in noted.report
+    broken = verdict('import torch\nD = getattr(getattr(torch, "distri" "butions"), "Multivariate" "Normal")\n')
+    assert isinstance(broken, str) and "torch.distributions.MultivariateNormal" in broken

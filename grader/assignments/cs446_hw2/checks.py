@@ -119,12 +119,13 @@ def block_parameter_count(ctx):
     """Block(C) has 18C^2 + 4C parameters (two 3x3 convolutions without bias, two BatchNorm2d)"""
     for channels in (1, 3, 16):
         _expect_parameter_count(ctx, f"Block({channels})", "Block", [channels], torch.randn(2, channels, 5, 5),
-                                18 * channels ** 2 + 4 * channels, "Are there extra layers, or convolutions with a bias?")
+                                18 * channels ** 2 + 4 * channels,
+                                "Are there extra layers, or convolutions with a bias?")
 
 
 @check("3a", points=1, public=True)
 def block_skip_connection_and_final_relu(ctx):
-    """With every convolution zero, f(x) is a constant b, so Block(x) = relu(x + b): the input is added back, then ReLU"""
+    """With every convolution zero, f(x) is a constant b and Block(x) = relu(x + b): x is added back, then ReLU"""
     x = torch.randn(3, 2, 5, 5)
     _, traced = _traced(ctx, "Block", [2], x)
     layers = holders(traced["calls"])
@@ -149,7 +150,7 @@ def block_skip_connection_and_final_relu(ctx):
         values.append(tensors)
     for train in (True, False):
         found = ctx.call("run_model", x, train, values=values,
-                         doing="running Block(2) with every convolution zero and a bias in the last batch normalisation")
+                         doing="running Block(2) with every convolution zero and a bias in its last BatchNorm2d")
         expect_close(f"Block(2) with every convolution zero, so that f(x) is the last batch normalisation's bias "
                      f"b = {[round(v, 3) for v in shift.tolist()]}, {'training' if train else 'evaluation'} mode",
                      torch.relu(x + shift[None, :, None, None]), found["output"],
@@ -259,7 +260,8 @@ def resnet_eval_mode_is_per_example(ctx):
     values = draw_for_shapes(layers, ctx.rng)
 
     def scores(images, chosen, doing):
-        return ctx.call("run_model", images, False, values=chosen, doing=f"running ResNet(3) {doing} in evaluation mode")["output"]
+        return ctx.call("run_model", images, False, values=chosen,
+                        doing=f"running ResNet(3) {doing} in evaluation mode")["output"]
 
     # A property that a constant also has pays only a model that computes something: the right shape first,
     # then scores that change with the images and with the parameters.

@@ -279,7 +279,11 @@ def self_check_report(results) -> str:
                                                         for i, l in enumerate(f.splitlines())) + "\n"
                                                         for f in failures]
         lines.append(f"{len(failures)} of {len(rows)} public checks failed.")
-    else:
+    held = sum(GRADER_ERROR_TAG in test.get("tags", ()) for test in results["tests"])
+    if held:
+        lines += ["", f"{held} check(s) could not be judged because the grader itself failed (not your code); "
+                      "please tell the course staff."]
+    elif not failures:
         lines += ["", f"All {len(rows)} public checks passed. Hidden checks run on Gradescope after you submit."]
     return "\n".join(lines)
 

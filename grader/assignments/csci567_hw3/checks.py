@@ -2,8 +2,9 @@
 
 Public checks use toy inputs whose answers follow from the handout's definitions; hidden checks
 compare with the reference on fresh random shapes and values every run. SGD (3.1.3) and
-backward_pass (3.1.4) are exercised on stand-in modules, so a mistake in the layers never costs
-points there.
+backward_pass (3.1.4) are exercised on stand-in modules, and gradient_checker (3.1.5) on correct
+stand-in layers, so a mistake in the layers never costs points there. Every expected value is
+computed here, in the grading process; the worker only reports what the student's code did.
 """
 import json
 import re

@@ -61,6 +61,32 @@ def _unused_starter_checker(DataSet, model):
     x, y = DataSet.get_example([0])
 '''
 
+# The starter's given checker code reads the bias gradient's first entry with [0]: a number for a (k,) bias,
+# a row for a 1-by-k one (whose printing then fails in given code, not the student's)
+STARTER_INDEXING = ("""            first = (0,) * model[layer_name].params[param_name].ndim
+            grad = model[layer_name].gradient[param_name][first]
+
+            epsilon_value = 1e-3
+            epsilon = np.zeros(model[layer_name].params[param_name].shape)
+            epsilon[first] = epsilon_value
+""", """            if param_name == 'W':
+                grad = model[layer_name].gradient[param_name][0][0]
+            else:
+                grad = model[layer_name].gradient[param_name][0]
+
+            epsilon_value = 1e-3
+            epsilon = np.zeros(model[layer_name].params[param_name].shape)
+            if len(epsilon.shape) == 2:
+                epsilon[0][0] = epsilon_value
+            else:
+                epsilon[0] = epsilon_value
+""")
+FLAT_BIAS = [(INIT, """        self.params['W'] = np.random.normal(0, 0.1, (input_D, output_D))
+        self.params['b'] = np.random.normal(0, 0.1, output_D)
+"""), (GRAD_INIT, """        self.gradient['W'] = np.zeros((input_D, output_D))
+        self.gradient['b'] = np.zeros(output_D)
+""")]
+
 CASES = {
     # ------------------------------------------------------------------ correct, written differently
     # relu with loops over every entry
@@ -92,6 +118,12 @@ CASES = {
 """), (GRAD_INIT, """        self.gradient['W'] = np.zeros((input_D, output_D))
         self.gradient['b'] = np.zeros(output_D)
 """), (DB, "        self.gradient['b'] = np.sum(grad, axis=0)\n")],
+    # as seen in students' copies: a (k,) bias whose gradient is a product with a vector of ones, with the
+    # starter's indexing in the checker
+    "correct_flat_bias_starter_checker": FLAT_BIAS + [(DB, "        self.gradient['b'] = np.ones(X.shape[0]).dot(grad)\n"),
+                                                      STARTER_INDEXING],
+    # the starter's indexing with a 1-by-k bias
+    "correct_row_bias_starter_checker": [STARTER_INDEXING],
     # relu keeps its output and its backward turns that very array into the derivative
     "correct_relu_backward_reuses_forward_output": [(RELU_FORWARD, """        self.mask = np.maximum(X, 0)
         forward_output = self.mask
@@ -123,6 +155,13 @@ CASES = {
     "wrong_backward_dx_uses_input": [(DX, "        backward_output = X * np.sum(grad)\n")],
     "wrong_relu_backward_at_zero": [(RELU_BACKWARD, "        backward_output = grad * (X >= 0)\n")],
     "wrong_relu_backward_mask_only": [(RELU_BACKWARD, "        backward_output = (X > 0).astype(float)\n")],
+    # as seen in a student's copy: relu written for 2-D arrays only (the starter says arrays of any shape)
+    "wrong_relu_two_dimensional_only": [(RELU_FORWARD, """        self.mask = np.maximum(np.zeros((X.shape[0], X.shape[1])), X)
+        forward_output = self.mask
+"""), (RELU_BACKWARD, """        backward_output = np.zeros((X.shape[0], X.shape[1]))
+        for i in range(len(X)):
+            backward_output[i] = grad[i] * (self.mask[i] > 0)
+""")],
     "wrong_sgd_ascent": [(SGD, "                module.params[key] = module.params[key] + _learning_rate * g\n")],
     "wrong_sgd_no_learning_rate": [(SGD, "                module.params[key] = module.params[key] - g\n")],
     "wrong_backward_pass_wrong_input": [(BACKWARD_PASS, """    grad_h1 = model['L2'].backward(a1, grad_a2)

@@ -165,7 +165,9 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     """Run the checks on ``submission`` in ``sandbox`` (one per assignment, reusable) and return
     Gradescope's results dictionary."""
     submission = locate_submission(assignment, Path(submission).resolve())
-    threads = threads or capacity.check_threads()  # one at a time in a small container
+    limits = capacity.capacity()
+    threads = threads or capacity.check_threads(limits)  # one at a time in a small container
+    capacity.fit_torch_threads(limits)
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     if reference is None and not public_only:

@@ -45,7 +45,8 @@ def hashes_of(name):
 
 def test_lock_pins_every_requirement_with_hashes():
     pins = locked_pins()
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in [*(REPO / "requirements.txt").read_text().splitlines(),
+                 *(REPO / "requirements-tools.txt").read_text().splitlines()]:
         if line and not line.startswith("#"):
             name, version = line.split("==")
             expected = f"{version}+cpu" if name == "torch" else version

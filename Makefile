@@ -28,14 +28,14 @@ $(STAMP): $(LOCK) .python-version
 	$(PY) -m pip check
 	touch $(STAMP)
 
-# Rewrite requirements.lock from requirements.txt, keeping every pin it already has unless
-# requirements.txt asks otherwise (uv prefers the output file's versions). LOCK_FLAGS may add
+# Rewrite requirements.lock from requirements.txt and requirements-tools.txt, keeping every pin it
+# already has unless those files ask otherwise (uv prefers the output file's versions). LOCK_FLAGS may add
 # --find-links DIR where the CPU index is not reachable.
 LOCK_FLAGS ?=
 lock: $(STAMP)
 	@mkdir -p build
 	printf 'torch==%s+cpu\n' "$$(sed -n 's/^torch==//p' requirements.txt)" > build/torch-cpu.override
-	$(VENV)/bin/uv pip compile requirements.txt --generate-hashes --python-version $(PYTHON_VERSION) \
+	$(VENV)/bin/uv pip compile requirements.txt requirements-tools.txt --generate-hashes --python-version $(PYTHON_VERSION) \
 	    --python-platform x86_64-manylinux_2_28 --override build/torch-cpu.override \
 	    $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX) --index-strategy unsafe-best-match) $(LOCK_FLAGS) \
 	    --custom-compile-command "make lock" -o $(LOCK)

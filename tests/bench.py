@@ -4,7 +4,8 @@ Memory is the peak, over the run, of the summed proportional set size (PSS) of t
 every process below it (zygote, supervisors, workers): shared pages are counted once, which is
 what a container's memory limit sees. Goals: a run within 2x the time of a cold
 `import torch`, every assignment's run_autograder within Gradescope's default container
-(768 MB, half a CPU, 10 min; cs689-hw4, which ships a 50 MB model, needs the 1 GB setting), and grade-all at 60 or more cs446-hw2 submissions a minute.
+(768 MB, half a CPU, 10 min: measured inside such a cgroup, `--gradescope RUNS`), and grade-all at 60 or more
+cs446-hw2 submissions a minute.
 Then, in this process: cs689-hw4's reference log_posterior against a naive one and the arithmetic floor,
 and its next-note model's test NLL against the baselines, training time and time per prediction.
 """

@@ -45,7 +45,8 @@ def hashes_of(name):
 
 def test_lock_pins_every_requirement_with_hashes():
     pins = locked_pins()
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    for line in [*(REPO / "requirements.txt").read_text().splitlines(),
+                 *(REPO / "requirements-tools.txt").read_text().splitlines()]:
         if line and not line.startswith("#"):
             name, version = line.split("==")
             expected = f"{version}+cpu" if name == "torch" else version
@@ -70,6 +71,29 @@ def test_autograder_zip_carries_the_lock_and_the_python_version(tmp_path):
     with zipfile.ZipFile(archive) as z:
         assert z.read("requirements.lock") == LOCK.read_bytes()
         assert z.read(".python-version").decode().strip() == PYTHON_VERSION
+
+
+def test_make_install_takes_torch_alone_from_the_cpu_index(tmp_path):
+    """A TA without a wheel cache gets torch's CPU build: torch is installed on its own, by hash, with the
+    CPU index (TORCH_INDEX overrides it), before the rest of the lock."""
+    venv = tmp_path / "venv"
+
+    def plan(*overrides):
+        return subprocess.run(["make", "-n", "-B", "install", f"VENV={venv}", *overrides], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout.replace("\\\n", " ")
+
+    default, mirror = plan(), plan("TORCH_INDEX=https://mirror.example/cpu")
+    torch_step = next(line for line in default.splitlines() if "torch.lock" in line and "pip install" in line)
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in torch_step
+    assert "--require-hashes" in torch_step and "--no-deps" in torch_step
+    assert "--extra-index-url https://mirror.example/cpu" in mirror
+    assert default.index("torch.lock") < default.index(f"-r {LOCK.name}")
+    extract = next(line for line in default.splitlines() if line.startswith("awk"))
+    venv.mkdir()
+    subprocess.run(extract, shell=True, cwd=REPO, check=True)
+    entry = (venv / "torch.lock").read_text()
+    assert entry.startswith(f"torch=={locked_pins()['torch']} ") and locked_pins()["torch"].endswith("+cpu")
+    assert re.findall(r"sha256:([0-9a-f]{64})", entry) == hashes_of("torch") and "numpy" not in entry
 
 
 def _standin_interpreter(install_dir):

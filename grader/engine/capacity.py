@@ -143,3 +143,14 @@ def grade_all_jobs(limits: Capacity = None) -> int:
     """How many submissions grade-all grades at once: one per whole CPU, as many as the memory holds."""
     limits = limits or capacity()
     return max(1, min(int(limits.cpus), int(limits.memory_mb // GRADE_ALL_JOB_MB)))
+
+
+def fit_torch_threads(limits: Capacity = None):
+    """Caps this process's torch threads at its whole CPUs: torch starts one per core of the host, and in a
+    container of half a CPU on a host of 64 cores those threads only spend the quota fighting each other."""
+    import torch
+
+    limits = limits or capacity()
+    allowed = max(1, int(limits.cpus))
+    if torch.get_num_threads() > allowed:
+        torch.set_num_threads(allowed)

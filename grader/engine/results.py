@@ -185,7 +185,9 @@ def grade(assignment, submission, sandbox, *, public_only=False, seed=None, refe
     """Run the checks on ``submission`` in ``sandbox`` (one per assignment, reusable) and return
     Gradescope's results dictionary."""
     submission = locate_submission(assignment, Path(submission).resolve())
-    threads = threads or capacity.check_threads()  # one at a time in a small container
+    limits = capacity.capacity()
+    threads = threads or capacity.check_threads(limits)  # one at a time in a small container
+    capacity.fit_torch_threads(limits)
     seed = random.SystemRandom().randrange(1 << 31) if seed is None else seed
     checks = [(info, func) for info, func in assignment.checks if info.public or not public_only]
     if reference is None and not public_only:
@@ -223,11 +225,11 @@ FAILED_OUTPUT = ("The autograder failed while grading this submission, so it has
 
 
 def failed_results(assignment, error: str):
-    """A valid results.json for a run the grader itself could not complete. It is no grade: the whole
-    result is hidden from the student (Gradescope's top-level visibility, which hides the score too), the
-    output says the submission will be regraded, and the staff see the failure as the only test's name,
-    with the error, and as ``extra_data.grader_failed``. run_autograder writes the same when Python
-    itself dies (killed for memory, say)."""
+    """A valid results.json for a run the grader itself could not complete. It is no grade: its tests are
+    hidden from the student (Gradescope's top-level visibility), the output, which students always see,
+    says that this is not a score of 0 and that the staff will regrade it, and the staff see the failure as
+    the only test's name, with the error, and as ``extra_data.grader_failed``. run_autograder writes the
+    same when Python itself dies (killed for memory, say)."""
     total = sum(info.points for info, _ in assignment.checks) if assignment else 0
     return {"score": 0.0, "execution_time": 0.0, "output": FAILED_OUTPUT, "visibility": "hidden",
             "stdout_visibility": "hidden",

@@ -85,9 +85,10 @@ def test_environment_overrides_the_thread_count(monkeypatch):
 
 @pytest.mark.skipif(container.available() is not None, reason=str(container.available()))
 def test_a_real_cgroup_is_read_from_inside():
-    probe = "import json; from grader.engine import capacity; c = capacity.capacity(); " \
-            "print(json.dumps([c.cpus, c.memory_mb, capacity.check_threads(c)]))"
+    probe = "import json, torch; from grader.engine import capacity; c = capacity.capacity(); " \
+            "capacity.fit_torch_threads(c); " \
+            "print(json.dumps([c.cpus, c.memory_mb, capacity.check_threads(c), torch.get_num_threads()]))"
     with container.Container(memory_mb=768, cpus=0.5) as box:
         done = subprocess.run(box.command([sys.executable, "-c", probe]), cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == [0.5, 768, 1]
+    assert json.loads(done.stdout) == [0.5, 768, 1, 1]

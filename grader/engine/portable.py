@@ -64,6 +64,15 @@ class PortableWorker(Worker):
                                        daemon=True)
         self._drain.start()
 
+    def _death(self, doing):
+        # The channel closes a moment before the process can be waited for: give it that moment, so the
+        # student reads how it ended (an exit status) rather than that it stopped answering.
+        try:
+            self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            pass
+        return super()._death(doing)
+
 
 class PortableSandbox(Sandbox):
     """Same interface as ``Sandbox``; no zygote, no uid change, no rlimits where ``resource`` is absent."""

@@ -333,6 +333,19 @@ def create_memory_cgroup(name, limit_bytes):
     return folder
 
 
+def remove_stale_cgroups(uid):
+    """Remove the memory cgroups left by sandboxes of ``uid`` whose supervisor was killed before it could
+    (only the holder of ``uid``'s lease calls this, so none of them is in use). Returns how many."""
+    own = _own_memory_cgroup()
+    if own is None:
+        return 0
+    try:
+        names = [n for n in os.listdir(own[0]) if n.startswith(f"ml-autograder-{uid}-")]
+    except OSError:
+        return 0
+    return sum(remove_cgroup(os.path.join(own[0], name), attempts=1) for name in names)
+
+
 def join_cgroup(folder):
     with open(os.path.join(folder, "cgroup.procs"), "w") as f:
         f.write(str(os.getpid()))

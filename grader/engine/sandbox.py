@@ -97,6 +97,9 @@ class UidLease:
             # A group of its own too: files a worker creates are shared with no other sandbox.
             self.uid, self.gid, self._file = uid, uid, handle
             kill_user_processes(uid)  # a holder that crashed may have left some behind
+            from grader.engine import containment
+
+            containment.remove_stale_cgroups(uid)  # and memory cgroups its killed supervisors could not remove
             return
         raise SandboxError(f"all {SPARE_UIDS} sandbox uids from {SPARE_UID_BASE} are in use")
 

@@ -255,7 +255,7 @@ def _supervise(zygote, channel, out_fd, request, probes, baseline_vm, layers):
         print(f"sandbox: could not isolate the worker: {exc}", file=sys.stderr, flush=True)
         isolated = False
     if "memory" in layers:
-        request["cgroup"] = containment.create_memory_cgroup(f"ml-autograder-{supervisor}",
+        request["cgroup"] = containment.create_memory_cgroup(f"ml-autograder-{request.get('uid')}-{supervisor}",
                                                              request["limits"]["memory_bytes"])
     worker = os.fork()
     if worker == 0:

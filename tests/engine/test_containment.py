@@ -195,3 +195,23 @@ def test_memory_held_outside_the_address_space_counts(submission, monkeypatch):
             worker.stop()
         leftover = [p for p in os.listdir(containment._own_memory_cgroup()[0]) if p.startswith("ml-autograder-")]
         assert leftover == []
+
+
+def test_a_memory_cgroup_left_by_a_killed_supervisor_is_removed_by_the_next_lease(monkeypatch):
+    from grader.engine.sandbox import UidLease
+
+    monkeypatch.setenv("GRADER_SANDBOX_LAYERS", "all")
+    probe = containment.create_memory_cgroup("ml-autograder-probe-stale", 1 << 20)
+    if probe is None:
+        pytest.skip("no memory cgroup here")
+    containment.remove_cgroup(probe)
+    lease = UidLease()
+    uid = lease.uid
+    lease.release()
+    stale = containment.create_memory_cgroup(f"ml-autograder-{uid}-999999", 1 << 20)
+    try:
+        lease = UidLease()  # the same uid again: the lowest free one
+        lease.release()
+        assert lease.uid != uid or not os.path.exists(stale)
+    finally:
+        containment.remove_cgroup(stale, attempts=1)

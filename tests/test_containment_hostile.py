@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from conftest import AS_ROOT, CORPUS, REPO, grade_hostile, no_sandbox_processes_within, run_cli, validate_results
+from grader.engine.results import grader_failed
 
 HOSTILE = CORPUS / "cs446_hw2_hostile"
 FULL = 13.5
@@ -113,7 +114,7 @@ def test_the_grader_out_of_memory_says_so_instead_of_a_zero(tmp_path, monkeypatc
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = json.loads(out.read_text())
     validate_results(results)
-    assert "autograder could not grade" in results["output"] and results["extra_data"]["grader_error"]
+    assert grader_failed(results) and "not a score of 0" in results["output"] and results["extra_data"]["grader_error"]
 
 
 def test_grade_all_survives_a_grading_process_that_dies(tmp_path):

@@ -12,7 +12,7 @@ import re
 import numpy as np
 import torch
 
-from grader.engine.checks import CheckFailed, check
+from grader.engine.checks import CheckFailed, Scored, check
 from grader.engine.compare import expect, expect_close, expect_equal, expect_shape
 from grader.engine.source_rules import expect_only_imports
 
@@ -380,6 +380,9 @@ def gradient_checker_numbers(ctx):
     found = ctx.call("gradient_checker_run", params, X, Y, doing="running gradient_checker")
     _judge_checker(found, _expected_readings(_reference_loss_and_gradients(ctx.reference), params, X, Y),
                    {"back-propagation", "central difference"})
+    if found.get("reset"):
+        return Scored(2.0, "The numbers are right when each perturbed parameter is taken as put back (the grader "
+                           "did that for you: not restoring the parameters is charged once, in 3.1.5.1).")
 
 
 # -------------------------------------------------------------------------------------- 3.1.6

@@ -139,6 +139,31 @@ def _backward_pass(model, x, a1, h1, a2, y):
     model["L1"].backward(x, grad)
 
 
+_PARAMETERS = [(layer, key) for layer in ("L1", "L2") for key in ("W", "b")]
+
+
+def _forward_pass_as_if_restored(originals, state):
+    """The given forward_pass, except that a parameter the checker perturbed earlier and did not put back is taken
+    at its original value: the loss moves only with the parameter being checked now. Not restoring is charged
+    by its own check; the numbers of the others are then still judged on their own. ``state`` notes a reset."""
+    def forward_pass(model, x, y):
+        current = {p: model[p[0]].params[p[1]] for p in _PARAMETERS}
+        moved = [p for p in _PARAMETERS if not np.array_equal(current[p], state["previous"][p])]
+        if moved:
+            state["newest"] = moved[-1]
+        state["previous"] = {p: np.array(v, copy=True) for p, v in current.items()}
+        stale = [p for p in _PARAMETERS if p != state.get("newest") and not np.array_equal(current[p], originals[p])]
+        try:
+            for layer, key in stale:
+                model[layer].params[key] = originals[(layer, key)].copy()
+            state["reset"] |= any(not np.allclose(current[p], originals[p], rtol=1e-12, atol=1e-12) for p in stale)
+            return _forward_pass(model, x, y)
+        finally:
+            for layer, key in stale:
+                model[layer].params[key] = current[(layer, key)]
+    return forward_pass
+
+
 def _numbers(value, found, depth=0):
     """The numbers in what gradient_checker returned (dicts, lists, tuples, arrays), at most 1000."""
     if len(found) > 1000 or depth > 4:
@@ -181,7 +206,10 @@ def gradient_checker_run(sub, params, X, Y):
         model = {"L1": _Linear(params["L1 W"], shape(params["L1 b"])), "nonlinear1": _Relu(),
                  "L2": _Linear(params["L2 W"], shape(params["L2 b"])), "loss": utils.softmax_cross_entropy()}
         saved = {name: getattr(module, name, None) for name in ("forward_pass", "backward_pass")}
-        module.forward_pass, module.backward_pass = _forward_pass, _backward_pass
+        originals = {(layer, key): np.array(model[layer].params[key], copy=True) for layer, key in _PARAMETERS}
+        state = {"previous": {p: v.copy() for p, v in originals.items()}, "reset": False}
+        module.forward_pass = _forward_pass_as_if_restored(originals, state)
+        module.backward_pass = _backward_pass
         printed = io.StringIO()
         try:
             with contextlib.redirect_stdout(printed):
@@ -196,7 +224,7 @@ def gradient_checker_run(sub, params, X, Y):
         after = {f"{layer} {key}": _array(model[layer].params[key], f"{layer} params[{key!r}] after gradient_checker")
                  for layer in ("L1", "L2") for key in ("W", "b")}
         return {"printed": printed.getvalue()[-20000:], "returned": _numbers(returned, []), "after": after,
-                "bias_shape": bias_shape}
+                "bias_shape": bias_shape, "reset": state["reset"]}
 
 
 # ------------------------------------------------------------------------------------------ main

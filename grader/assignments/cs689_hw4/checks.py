@@ -128,8 +128,10 @@ def permuting_components_permutes_columns(ctx):
     order = torch.as_tensor(order)
     first = _posterior(ctx, X, mu, Sigma, pi, _describe(X, mu))
     second = _posterior(ctx, X, mu[order], Sigma[order], pi[order], "the same problem with its components reordered")
+    # To four decimals like every other comparison: single precision reorders its rounding with the components,
+    # a mistake that is charged in the 784-pixel checks, not here.
     expect_close(f"log_posterior with the components in the order {order.tolist()}, against the columns of the "
-                 "original order", first[:, order], second, atol=1e-8, rtol=1e-8)
+                 "original order", first[:, order], second, **TOL)
 
 
 @check("3a", points=1, public=True, files=[FILE])
@@ -154,6 +156,8 @@ def matches_reference_on_random_models(ctx):
     for n, k, d in ((1, 2, 1), (int(rng.integers(5, 40)), int(rng.integers(2, 7)), int(rng.integers(2, 30))),
                     (int(rng.integers(5, 20)), 10, int(rng.integers(40, 80)))):
         X, mu, Sigma, pi = _problem(rng, n, k, d)
+        # Covariances of clearly different sizes in every draw, so every draw tests the normalising constant.
+        Sigma = Sigma * torch.as_tensor(rng.permutation(np.geomspace(0.5, 3.0, k)))[:, None, None]
         expect_close(f"log_posterior on {_describe(X, mu)}", ctx.reference.gmm.log_posterior(X, mu, Sigma, pi),
                      _posterior(ctx, X, mu, Sigma, pi, _describe(X, mu)), **TOL)
 

@@ -63,6 +63,7 @@ sweep: $(STAMP) data
 # Builds whole environments from requirements.lock: Gradescope's setup.sh on Ubuntu's Pythons (3.10, 3.8)
 # in a fake /autograder, with only apt, the interpreter download and the CPU index stood in (minutes).
 test-deploy: $(STAMP) data
+	@mkdir -p build
 	$(PY) -m pytest -q -m deployment --basetemp=build/test-deploy tests/test_deploy.py
 
 # The student zip on Python 3.10, 3.12 and 3.13 (pyenv's): a venv each, so a few minutes; CI runs it.

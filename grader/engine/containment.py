@@ -182,6 +182,11 @@ def enter_view(root, probes_module, submission_folder, tmp_bytes):
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     readonly, masked, private = view_paths(probes_module, submission_folder)
+    # The private temporary folders first: what is bound next may lie beneath them (a checkout in /tmp).
+    for path in SHARED_TEMPORARY:
+        if path == "/dev/shm":
+            continue
+        mount("tmpfs", _make_path(root, path), "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
     bound = []
     for path in readonly:
         if _covered(path, bound) or not os.path.lexists(path):
@@ -194,10 +199,6 @@ def enter_view(root, probes_module, submission_folder, tmp_bytes):
     for path in masked:
         mount("tmpfs", os.path.join(root, path.lstrip("/")), "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY,
               "size=4k,mode=0755")
-    for path in SHARED_TEMPORARY:
-        if path == "/dev/shm":
-            continue
-        mount("tmpfs", _make_path(root, path), "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
     _bind(root, private, readonly=False)  # the worker's own staged copy and home, beneath the private /tmp
     dev = _make_path(root, "/dev")
     mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")

@@ -9,7 +9,7 @@ from tabulate import tabulate
 
 from grader.engine import assignments
 from grader.engine.portable import sandbox_for
-from grader.engine.sandbox import limit_grader_memory
+from grader.engine.sandbox import grader_memory_ceiling
 
 
 def _grade(assignment, submission, **kwargs):
@@ -19,8 +19,8 @@ def _grade(assignment, submission, **kwargs):
         from grader.engine.results import grade
 
         # A ceiling of its own: past it the run reports the autograder's failure rather than being killed.
-        limit_grader_memory()
-        return grade(assignment, submission, sandbox=sandbox, **kwargs)
+        with grader_memory_ceiling():
+            return grade(assignment, submission, sandbox=sandbox, **kwargs)
 
 
 def cmd_run(args):

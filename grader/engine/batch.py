@@ -77,7 +77,6 @@ _worker_state = {}
 def _start_worker(assignment_id, export=None):
     from grader.engine import assignments
     from grader.engine.portable import sandbox_for
-    from grader.engine.sandbox import limit_grader_memory
 
     # Ctrl-C is the main process's to handle: it stops the pool, and each process then closes its sandbox.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -91,7 +90,6 @@ def _start_worker(assignment_id, export=None):
                          reference=assignment.load_reference())
     # Pool processes end without running atexit handlers; multiprocessing's finalizers do run.
     Finalize(None, lambda: _worker_state["sandbox"].close(), exitpriority=10)
-    limit_grader_memory()
 
 
 def _stop_worker(*_):
@@ -109,6 +107,7 @@ def _stop_worker(*_):
 
 def _grade_one(submission: Submission, out: Path, seed):
     from grader.engine.results import failed_results, grade, write_results
+    from grader.engine.sandbox import grader_memory_ceiling
 
     state = _worker_state
     for _ in range(2):  # a second attempt only after restarting a dead sandbox
@@ -118,8 +117,9 @@ def _grade_one(submission: Submission, out: Path, seed):
             state["sandbox"].close()
             state["sandbox"] = type(state["sandbox"]).for_assignment(state["assignment"], private=state["private"])
         try:
-            results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
-                            reference=state["reference"], seed=seed, threads=1)
+            with grader_memory_ceiling():
+                results = grade(state["assignment"], submission.folder, sandbox=state["sandbox"],
+                                reference=state["reference"], seed=seed, threads=1)
         except Exception:  # the grader's own failure (MemoryError too) still yields a results file and a row
             results = failed_results(state["assignment"], traceback.format_exc())
         if state["sandbox"].alive():

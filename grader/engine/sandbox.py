@@ -6,6 +6,7 @@ grader is root, and is killed, with everything it started, when the check ends. 
 the student's code does wrong surfaces here as a ``SubmissionError`` whose message is
 written for the student.
 """
+import contextlib
 import json
 import os
 import shutil
@@ -194,27 +195,36 @@ def prepare_filesystem(protected, log=lambda message: print(message, file=sys.st
         _deny_others(Path(path), log)
 
 
-def limit_grader_memory(megabytes=None):
-    """A memory ceiling for the grading process itself (a soft address-space limit, GRADER_MEMORY_MB above
-    what it maps now, 3072 by default): past it an allocation raises MemoryError, which the run reports as
-    the autograder's failure, instead of the machine's OOM killer ending the process with no results."""
+@contextlib.contextmanager
+def grader_memory_ceiling(megabytes=None):
+    """A memory ceiling for the grading process itself while it grades (a soft address-space limit,
+    GRADER_MEMORY_MB above what it maps now, 3072 by default): past it an allocation raises MemoryError,
+    which the run reports as the autograder's failure, instead of the machine's OOM killer ending the
+    process with no results. The ceiling is lifted on the way out, so that reporting the failure has
+    memory to do it with (native code starved of memory may crash instead of raising)."""
     try:
         import resource
     except ImportError:
-        return None  # Windows
+        yield None  # Windows
+        return
     megabytes = megabytes or int(os.environ.get("GRADER_MEMORY_MB", "3072"))
     try:
         with open("/proc/self/status") as f:
             mapped = next((int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:")), 0)
     except OSError:
-        return None  # not Linux: the address-space limit means something else there
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        yield None  # not Linux: the address-space limit means something else there
+        return
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    soft, hard = before
     ceiling = mapped + (megabytes << 20)
     if hard != resource.RLIM_INFINITY:
         ceiling = min(ceiling, hard)
     if soft == resource.RLIM_INFINITY or ceiling < soft:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
-    return ceiling
+    try:
+        yield ceiling
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, before)
 
 
 # Signals by name: Windows has none of the resource-limit ones (the portable sandbox runs there too).

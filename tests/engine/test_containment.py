@@ -5,8 +5,11 @@ seccomp filter); ``seccomp`` is Gradescope's Docker (no namespaces: permissions 
 ``permissions`` has no kernel layer at all. The outcome must be the same; only how it is reached differs.
 """
 import os
+import shutil
 import socket
+import tempfile
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -217,3 +220,40 @@ def test_a_memory_cgroup_left_by_a_killed_supervisor_is_removed_by_the_next_leas
         assert lease.uid != uid or not os.path.exists(stale)
     finally:
         containment.remove_cgroup(stale, attempts=1)
+
+
+def test_a_checkout_under_tmp_stays_in_the_workers_view():
+    """A CI clone made with ``mktemp -d`` lives under /tmp, which the worker gets a private tmpfs for:
+    that tmpfs must lie beneath the checkout's read-only binds, not over them."""
+    tmp_path = Path(tempfile.mkdtemp(prefix="checkout-", dir="/tmp"))  # under /tmp whatever pytest's basetemp
+    root = tmp_path / "view"
+    root.mkdir()
+    if "mount" not in containment.detect_layers(str(root)):
+        pytest.skip("no mount namespace here")
+    checkout = tmp_path / "checkout"
+    (checkout / "grader").mkdir(parents=True)
+    (checkout / "grader" / "engine.py").write_text("ENGINE = True\n")
+    staged = tmp_path / "staging" / "submission"
+    staged.mkdir(parents=True)
+    (staged / "student.py").write_text("VALUE = 42\n")
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:
+        try:
+            os.close(read)
+            containment.view_paths = lambda *_: ([*containment.SYSTEM, str(checkout)], [], str(staged.parent))
+            containment.unshare(containment.CLONE_NEWNS)
+            containment.enter_view(str(root), "tests.engine.sandbox_probes", str(staged), 1 << 20)
+            containment.chroot_into(str(root))
+            seen = [os.path.exists(str(checkout / "grader" / "engine.py")),
+                    os.path.exists(str(staged / "student.py")), os.listdir("/tmp") != []]
+            os.write(write, repr(seen).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        seen = pipe.read()
+    os.waitpid(child, 0)
+    shutil.rmtree(tmp_path)
+    # The checkout and the staged copy are visible; /tmp holds only the path leading to them.
+    assert seen == "[True, True, True]"

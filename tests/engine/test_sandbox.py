@@ -1,5 +1,8 @@
 """The sandbox on its own: who the worker runs as, what it can read, how it ends."""
 import os
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -172,3 +175,24 @@ def test_an_error_in_the_probes_own_code_is_the_graders(sandbox, submission):
             worker.call("missing_name", "student", "absent")
     finally:
         worker.stop()
+
+
+def test_the_grader_memory_ceiling_raises_inside_and_is_lifted_outside():
+    """Reporting a grader that ran out of memory needs memory: the ceiling must not outlive the grading."""
+    program = textwrap.dedent("""
+        import resource
+        from grader.engine.sandbox import grader_memory_ceiling
+        before = resource.getrlimit(resource.RLIMIT_AS)
+        with grader_memory_ceiling(64):
+            try:
+                bytearray(512 << 20)
+                print("allocated inside")
+            except MemoryError:
+                print("refused inside")
+        bytearray(512 << 20)
+        print("allocated outside", resource.getrlimit(resource.RLIMIT_AS) == before)
+    """)
+    completed = subprocess.run([sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split("\n")[:2] == ["refused inside", "allocated outside True"]

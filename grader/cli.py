@@ -7,16 +7,16 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from grader.engine import assignments
-from grader.engine.portable import sandbox_for
-from grader.engine.sandbox import grader_memory_ceiling
+from grader.core import assignments
+from grader.sandbox.portable import sandbox_for
+from grader.sandbox.client import grader_memory_ceiling
 
 
 def _grade(assignment, submission, **kwargs):
     # The sandbox starts first: its zygote imports torch on one core while this process imports
     # torch and the checks on the other, so a run pays for roughly one cold import, not two.
     with sandbox_for(assignment) as sandbox:
-        from grader.engine.results import grade
+        from grader.core.results import grade
 
         # A ceiling of its own: past it the run reports the autograder's failure rather than being killed.
         with grader_memory_ceiling():
@@ -31,10 +31,10 @@ def cmd_run(args):
     except Exception:
         error = traceback.format_exc()
         print(error, file=sys.stderr)
-        from grader.engine.results import failed_results
+        from grader.core.results import failed_results
 
         results = failed_results(assignment, error)
-    from grader.engine.results import score_table, write_results
+    from grader.core.results import score_table, write_results
 
     write_results(results, args.output)
     print(score_table([(Path(args.submission).name or str(args.submission), results)]))
@@ -45,7 +45,7 @@ def cmd_run(args):
 def cmd_check(args):
     assignment = assignments.get(args.assignment)
     results = _grade(assignment, args.submission, public_only=True)
-    from grader.engine.results import self_check_report
+    from grader.core.results import self_check_report
 
     print(f"{assignment.title}: self-check of {args.submission} (public checks only)\n")
     print(self_check_report(results))
@@ -70,7 +70,7 @@ def cmd_list(args):
 
 
 def cmd_report(args):
-    from grader.engine.results import score_table
+    from grader.core.results import score_table
 
     named = []
     for path in args.results:
@@ -84,7 +84,7 @@ def cmd_report(args):
 
 
 def cmd_templates(args):
-    from grader.engine.templates import write_templates
+    from grader.staff.templates import write_templates
     changed = write_templates(check_only=args.check)
     for path in changed:
         print(("out of date: " if args.check else "wrote ") + str(path))
@@ -115,7 +115,7 @@ def _selected(names):
 
 
 def cmd_build(args):
-    from grader.engine.packaging import build_autograder
+    from grader.staff.packaging import build_autograder
 
     for assignment in _selected(args.assignments):
         print(f"wrote {build_autograder(assignment, args.output)}")
@@ -123,7 +123,7 @@ def cmd_build(args):
 
 
 def cmd_bundle(args):
-    from grader.engine.packaging import build_bundle
+    from grader.staff.packaging import build_bundle
 
     for assignment in _selected(args.assignments):
         print(f"wrote {build_bundle(assignment, args.output)}")
@@ -131,7 +131,7 @@ def cmd_bundle(args):
 
 
 def cmd_grade_all(args):
-    from grader.engine.batch import grade_all, write_reports, collect
+    from grader.staff.batch import grade_all, write_reports, collect
 
     assignment = assignments.get(args.assignment)
     try:
@@ -147,7 +147,7 @@ def cmd_grade_all(args):
         return 130
     print(f"graded {graded}, skipped {skipped} already graded (--force regrades them)")
     print(write_reports(assignment, args.output, collect(args.output, submissions)))
-    from grader.engine.similarity import report
+    from grader.staff.similarity import report
 
     pairs = report(assignment, submissions, Path(args.output) / "similarity.txt")
     print(f"\nsimilarity: {len(pairs)} pairs share 30% or more of their code (see similarity.txt)")
@@ -180,9 +180,9 @@ def cmd_doctor(args):
     """Which isolation layers a sandbox gets on this machine, and what each missing one leaves open."""
     import os
 
-    from grader.engine import containment
-    from grader.engine.portable import zygote_supported
-    from grader.engine.sandbox import Sandbox
+    from grader.sandbox import containment
+    from grader.sandbox.portable import zygote_supported
+    from grader.sandbox.client import Sandbox
 
     if not zygote_supported():
         print("This system lacks fork, resource or prctl (or GRADER_SANDBOX=portable): each check runs in a "
@@ -194,7 +194,7 @@ def cmd_doctor(args):
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    with Sandbox("grader.engine.torch_probes", protected=()) as sandbox:
+    with Sandbox("grader.sandbox.torch_probes", protected=()) as sandbox:
         layers = sandbox.active_layers()
         user = sandbox.user
     rows = [[name, "yes" if active else "no", leaves] for name, active, leaves in

@@ -25,8 +25,8 @@ from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/container.py
-from grader.engine import assignments  # noqa: E402
-from grader.engine.packaging import build_autograder  # noqa: E402
+from grader.core import assignments# noqa: E402
+from grader.staff.packaging import build_autograder  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "corpus"

@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from grader.engine import assignments
-from grader.engine.results import grade
-from grader.engine.sandbox import Sandbox
+from grader.core import assignments
+from grader.core.results import grade
+from grader.sandbox.client import Sandbox
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "corpus"
@@ -36,7 +36,7 @@ def _ours(pid):
 def sandbox_processes():
     """Processes still running under a sandbox uid that this test run leased, or that nobody holds any
     more (a leak). Uids leased by another test suite running on the machine are its own business."""
-    from grader.engine.sandbox import SPARE_UID_BASE, SPARE_UIDS, lease_holder
+    from grader.sandbox.client import SPARE_UID_BASE, SPARE_UIDS, lease_holder
 
     found = []
     for entry in os.listdir("/proc"):

@@ -12,7 +12,7 @@ import zipfile
 import pytest
 
 from conftest import AS_ROOT, CORPUS, REPO, grade_hostile, no_sandbox_processes_within, run_cli, validate_results
-from grader.engine.results import grader_failed
+from grader.core.results import grader_failed
 
 HOSTILE = CORPUS / "cs446_hw2_hostile"
 FULL = 13.5
@@ -144,7 +144,7 @@ def _kill_a_pool_process(parent, timeout=300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for pid in _children(parent):
-            if any(b"grader.engine.zygote" in _cmdline(kid) for kid in _children(pid)):
+            if any(b"grader.sandbox.zygote" in _cmdline(kid) for kid in _children(pid)):
                 os.kill(pid, signal.SIGKILL)
                 return True
         time.sleep(0.2)
@@ -170,9 +170,10 @@ def _cmdline(pid):
 def test_a_deflate_bomb_is_refused_before_torch_load(tmp_path):
     import torch
 
-    from grader.engine import assignments, protocol
-    from grader.engine.results import Session
-    from grader.engine.sandbox import SubmissionError
+    from grader.core import assignments
+    from grader.sandbox import protocol
+    from grader.core.results import Session
+    from grader.errors import SubmissionError
 
     plain = tmp_path / "plain.pt"
     torch.save(torch.zeros(64 << 20, dtype=torch.uint8), plain)  # 64 MB of zeros
@@ -196,7 +197,7 @@ def test_a_deflate_bomb_is_refused_before_torch_load(tmp_path):
 def test_a_saved_expanded_tensor_is_refused(tmp_path):
     import torch
 
-    from grader.engine import protocol
+    from grader.sandbox import protocol
 
     path = tmp_path / "note_predictions.pt"
     torch.save({"mu": torch.zeros(1).expand(10**9)}, path)  # torch.save keeps the view: one number stored
@@ -222,8 +223,9 @@ def test_a_notebook_linked_to_the_reference_earns_nothing(tmp_path):
 
 
 def test_similarity_leaves_out_oversized_files_and_says_so(tmp_path):
-    from grader.engine import assignments, similarity
-    from grader.engine.batch import Submission
+    from grader.core import assignments
+    from grader.staff import similarity
+    from grader.staff.batch import Submission
 
     students = []
     for name in ("huge_a", "huge_b", "small"):

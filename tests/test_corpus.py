@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, failed_checks
-from grader.engine import assignments
+from grader.core import assignments
 
 SPECS = {a.id: tomllib.loads((CORPUS / a.folder / "cases.toml").read_text())
          for a in assignments.all_assignments().values() if (CORPUS / a.folder / "cases.toml").exists()}

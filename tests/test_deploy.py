@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from grader.engine import assignments
-from grader.engine.packaging import build_autograder
+from grader.core import assignments
+from grader.staff.packaging import build_autograder
 
 LOCK = REPO / "requirements.lock"
 PYTHON_VERSION = (REPO / ".python-version").read_text().strip()
@@ -186,7 +186,7 @@ def test_setup_sh_on_a_stock_ubuntu_python_then_full_marks(tmp_path, ubuntu, bas
 
 def test_a_failed_run_is_no_grade_and_says_so():
     from conftest import validate_results
-    from grader.engine.results import GRADER_FAILED, failed_results, score_table
+    from grader.core.results import GRADER_FAILED, failed_results, score_table
 
     results = failed_results(assignments.get("cs446-hw2"), "Traceback ...\nMemoryError")
     validate_results(results)
@@ -200,8 +200,8 @@ def test_a_failed_run_is_no_grade_and_says_so():
 def test_grade_all_reports_show_a_failed_run_as_no_grade(tmp_path):
     import csv
 
-    from grader.engine.batch import Submission, write_reports
-    from grader.engine.results import GRADER_FAILED, failed_results
+    from grader.staff.batch import Submission, write_reports
+    from grader.core.results import GRADER_FAILED, failed_results
 
     assignment = assignments.get("cs446-hw2")
     passed = {"score": 13.5, "tests": [{"number": "3a.1", "name": "x", "score": 13.5, "status": "passed"}]}

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from conftest import run_cli, validate_results
-from grader.engine import assignments
+from grader.core import assignments
 
 ALL = sorted(assignments.all_assignments())
 

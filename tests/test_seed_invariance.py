@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from grader.engine import checks as engine_checks
-from grader.engine import results as engine_results
+from grader.core import checks as engine_checks
+from grader.core import results as engine_results
 from test_corpus import CORPORA, folder
 
 SEEDS = int(os.environ.get("SEED_SWEEP", "0"))

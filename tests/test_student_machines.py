@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from conftest import REPO
-from grader.engine import assignments
-from grader.engine.packaging import build_bundle
+from grader.core import assignments
+from grader.staff.packaging import build_bundle
 from test_corpus import CORPORA, folder
 
 NOT_LINUX = REPO / "tests" / "student_machine"  # its sitecustomize removes fork, resource and prctl
@@ -53,7 +53,7 @@ def unpacked_bundle(assignment, home):
 
 
 def test_the_simulated_system_has_no_fork_resource_or_prctl():
-    probe = "from grader.engine.portable import zygote_supported; print(zygote_supported())"
+    probe = "from grader.sandbox.portable import zygote_supported; print(zygote_supported())"
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(NOT_LINUX), str(REPO)]))
     env.pop("GRADER_SANDBOX", None)
     completed = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, cwd=REPO)
@@ -67,7 +67,7 @@ def test_the_simulated_system_has_no_fork_resource_or_prctl():
 @pytest.mark.parametrize("assignment_id", sorted(assignments.all_assignments()))
 def test_check_py_without_fork_resource_or_prctl_gives_the_grader_s_public_verdicts(
         graders, student_home, assignment_id):
-    from grader.engine.sandbox import prepare_filesystem
+    from grader.sandbox.client import prepare_filesystem
 
     assignment = assignments.get(assignment_id)
     case = a_case_failing_public_checks(assignment_id)
@@ -98,7 +98,7 @@ class FakeKernelShell:
 
 
 def test_notebook_line_checks_what_the_jupyter_kernel_ran(capsys):
-    from grader.engine.in_notebook import check_running_notebook
+    from grader.core.in_notebook import check_running_notebook
 
     solved = nbformat.read(REPO / "reference" / "eecs4404_a3" / "a3_network.ipynb", as_version=4)
     # Run in order, with a first wrong try at a cell run again later, and the self-check line itself.
@@ -113,7 +113,7 @@ def test_notebook_line_checks_what_the_jupyter_kernel_ran(capsys):
 def test_notebook_line_in_colab_checks_the_notebook_colab_hands_over(graders, capsys, monkeypatch):
     import types
 
-    from grader.engine.in_notebook import check_running_notebook
+    from grader.core.in_notebook import check_running_notebook
 
     case = a_case_failing_public_checks("amcs215-a9")
     notebook_path = next(folder("amcs215-a9", case).glob("*.ipynb"))

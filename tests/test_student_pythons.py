@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.engine import assignments
-from grader.engine.packaging import build_bundle
+from grader.core import assignments
+from grader.staff.packaging import build_bundle
 
 pytestmark = pytest.mark.skipif(not os.environ.get("GRADER_TEST_PYTHONS"), reason="slow: `make pythons` runs it")
 PYENV = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
@@ -25,7 +25,8 @@ import compileall, sys
 sys.path.insert(0, "_checker")
 assert compileall.compile_dir("_checker", quiet=1), "the engine does not compile"
 sys.modules["torch"] = None  # not installed here: prove the rest does not need it
-from grader.engine import assignments, in_notebook, notebooks, portable
+from grader.core import assignments, in_notebook, notebooks
+from grader.sandbox import portable
 assignment = assignments.get("eecs4404-a3")
 
 print(assignment.files, assignment.data_dir.is_dir(), portable.zygote_supported())

@@ -3,7 +3,7 @@ import nbformat
 import pytest
 
 from conftest import REPO
-from grader.engine import assignments
+from grader.core import assignments
 
 ASSIGNMENT = assignments.get("amcs215-a9")
 SOLVED = REPO / "reference" / "amcs215_a9" / "a9_networks.ipynb"

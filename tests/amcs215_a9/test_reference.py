@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from grader.assignments.amcs215_a9 import data
-from grader.engine import assignments
+from grader.core import assignments
 
 matplotlib.use("Agg")
 amcs215 = assignments.get("amcs215-a9")

@@ -4,7 +4,7 @@ import dataclasses
 import pytest
 
 from conftest import CORPUS, failed_checks, validate_results
-from grader.engine.results import grade
+from grader.core.results import grade
 
 
 @pytest.fixture(scope="module")

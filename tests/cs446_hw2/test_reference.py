@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from grader.engine import assignments
+from grader.core import assignments
 
 ref = assignments.get("cs446-hw2").load_reference().hw2_ResNet
 

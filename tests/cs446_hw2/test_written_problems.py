@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine import assignments
+from grader.core import assignments
 
 cs446 = assignments.get("cs446-hw2")
 em = cs446.load_reference_module("bernoulli_em")

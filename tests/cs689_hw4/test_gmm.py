@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from conftest import run_cli
-from grader.engine import assignments
-from grader.engine.source_rules import forbidden_uses, loops_over_rows
+from grader.core import assignments
+from grader.core.source_rules import forbidden_uses, loops_over_rows
 
 cs689 = assignments.get("cs689-hw4")
 gmm = cs689.load_reference().gmm

@@ -12,7 +12,8 @@ import pytest
 import torch
 
 from grader.assignments.cs689_hw4 import data, music
-from grader.engine import assignments, packaging
+from grader.core import assignments
+from grader.staff import packaging
 
 cs689 = assignments.get("cs689-hw4")
 PREFIX = 8  # events that key the search index; a hit is then compared over the whole context

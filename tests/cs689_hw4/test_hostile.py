@@ -2,9 +2,9 @@
 import shutil
 
 from grader.assignments.cs689_hw4 import checks
-from grader.engine import assignments
-from grader.engine.checks import Context, run_check
-from grader.engine.results import Session
+from grader.core import assignments
+from grader.core.checks import Context, run_check
+from grader.core.results import Session
 
 cs689 = assignments.get("cs689-hw4")
 

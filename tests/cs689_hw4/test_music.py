@@ -13,9 +13,9 @@ import torch
 from conftest import failed_checks, validate_results
 from grader.assignments.cs689_hw4 import checks, music, scoring
 from grader.assignments.cs689_hw4.baselines import measure, train_songs
-from grader.engine import assignments
-from grader.engine.checks import CheckFailed, CheckInfo, Context
-from grader.engine.sandbox import SubmissionError
+from grader.core import assignments
+from grader.core.checks import CheckFailed, CheckInfo, Context
+from grader.errors import SubmissionError
 
 cs689 = assignments.get("cs689-hw4")
 DATA = cs689.data_dir

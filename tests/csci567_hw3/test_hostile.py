@@ -34,7 +34,7 @@ def test_forged_probe_answers_earn_nothing_more_than_the_honest_template(tmp_pat
     """The template with the grader's probes replaced at import: a gradient check that 'expects' nothing and a
     results file with plausible accuracies. The grader computes every expected value itself and checks the
     file against the parameters it is given, so this earns what the empty template earns: nothing."""
-    from grader.engine import assignments
+    from grader.core import assignments
 
     results, _ = grade_hostile("csci567-hw3", HOSTILE / "forged_probes", tmp_path / "forged")
     honest, _ = grade_hostile("csci567-hw3", assignments.get("csci567-hw3").template_dir, tmp_path / "honest")

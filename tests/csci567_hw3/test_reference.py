@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 
-from grader.engine import assignments
+from grader.core import assignments
 
 csci567 = assignments.get("csci567-hw3")
 DATA = csci567.data_dir / "fashion_mnist_data"

@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine import assignments
+from grader.core import assignments
 
 csci567 = assignments.get("csci567-hw3")
 written = csci567.load_reference_module("written_problems")
 
 
 def test_written_problems_never_reach_students():
-    from grader.engine.templates import template_files
+    from grader.staff.templates import template_files
 
     assert "written_problems.py" in csci567.reference_only
     assert not [p for p in template_files(csci567) if p.name == "written_problems.py"]

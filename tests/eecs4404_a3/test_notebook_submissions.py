@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from conftest import AS_ROOT, CORPUS, REPO, run_cli, validate_results
-from grader.engine import assignments
+from grader.core import assignments
 
 SOLVED = REPO / "reference" / "eecs4404_a3" / "a3_network.ipynb"
 ASSIGNMENT = assignments.get("eecs4404-a3")

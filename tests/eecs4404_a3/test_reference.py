@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine import assignments
+from grader.core import assignments
 
 matplotlib.use("Agg")
 eecs4404 = assignments.get("eecs4404-a3")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine import assignments
+from grader.core import assignments
 
 eecs4404 = assignments.get("eecs4404-a3")
 gmm = eecs4404.load_reference_module("gmm_gradients")
@@ -28,7 +28,7 @@ def torch_objective(Y, mu, Sigma, pi):
 
 
 def test_the_written_part_never_reaches_students():
-    from grader.engine.templates import template_files
+    from grader.staff.templates import template_files
 
     assert "gmm_gradients.py" in eecs4404.reference_only
     assert not [p for p in template_files(eecs4404) if p.name == "gmm_gradients.py"]

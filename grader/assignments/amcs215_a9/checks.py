@@ -11,10 +11,10 @@ by the order in which they run, never by attribute names.
 import torch
 from torch import nn
 
-from grader.engine.checks import CheckFailed, check
-from grader.engine.compare import expect, expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import build_and_trace, compare_model, expect_kinds
-from grader.engine.torch_trace import count_parameters, holders
+from grader.core.checks import CheckFailed, check
+from grader.core.compare import expect, expect_close, expect_equal, expect_shape, ordinal
+from grader.core.torch_compare import build_and_trace, compare_model, expect_kinds
+from grader.sandbox.torch_trace import count_parameters, holders
 
 MODULE = "a9_networks"
 IMAGE = (1, 28, 28)

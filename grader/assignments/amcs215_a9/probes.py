@@ -3,7 +3,7 @@ import matplotlib.pyplot  # noqa: F401  (imported once in the zygote: every note
 import tqdm.auto  # noqa: F401            worker would otherwise pay about half a second for it)
 import torch
 
-from grader.engine.torch_probes import build_model, run_model, trace_model  # noqa: F401
+from grader.sandbox.torch_probes import build_model, run_model, trace_model  # noqa: F401
 
 MODULE = "a9_networks"
 

@@ -1,7 +1,7 @@
 """The reference's answers to the counting questions, for TAs reading written answers
 (``python -m grader tables amcs215-a9``): exercise 5's tensor sizes and parameters for the example of
 Figure 15.14, and the parameters of every model of the notebook."""
-from grader.engine.torch_trace import count_parameters
+from grader.sandbox.torch_trace import count_parameters
 
 
 def tables(assignment):

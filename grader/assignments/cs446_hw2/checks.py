@@ -11,11 +11,11 @@ random inputs each run, outputs and gradients in both training and evaluation mo
 """
 import torch
 
-from grader.engine.checks import CheckFailed, check
-from grader.engine.compare import expect_close, expect_equal, expect_shape, ordinal
-from grader.engine.torch_compare import (build_and_trace, compare_model, draw_for_shapes, expect_kinds,
+from grader.core.checks import CheckFailed, check
+from grader.core.compare import expect_close, expect_equal, expect_shape, ordinal
+from grader.core.torch_compare import (build_and_trace, compare_model, draw_for_shapes, expect_kinds,
                                          verified_gradient_flow, verified_parameter_count, verified_run)
-from grader.engine.torch_trace import holders
+from grader.sandbox.torch_trace import holders
 
 MODULE = "hw2_ResNet"
 

@@ -14,7 +14,8 @@ import sys
 import torch
 
 from grader.assignments.cs689_hw4 import scoring
-from grader.engine.assignments import ASSIGNMENTS_DIR, REPO_ROOT
+from grader import REPO_ROOT
+from grader.core.assignments import ASSIGNMENTS_DIR
 
 MARKER = "# ---- written by `make baselines` (python -m grader baselines cs689-hw4); do not edit below ----"
 

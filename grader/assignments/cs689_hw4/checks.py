@@ -15,10 +15,10 @@ import numpy as np
 import torch
 
 from grader.assignments.cs689_hw4 import scoring
-from grader.engine.checks import CheckFailed, Scored, check
-from grader.engine.compare import expect, expect_close, expect_shape
-from grader.engine.sandbox import SubmissionError
-from grader.engine.source_rules import forbidden_uses, loops_over_rows, staff_note
+from grader.core.checks import CheckFailed, Scored, check
+from grader.core.compare import expect, expect_close, expect_shape
+from grader.errors import SubmissionError
+from grader.core.source_rules import forbidden_uses, loops_over_rows, staff_note
 
 FILE = "gmm.py"
 TOL = dict(atol=1e-4, rtol=1e-6)  # the handout asks for four decimals

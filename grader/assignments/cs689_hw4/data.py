@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.assignments.digits import upsampled_digits
-from grader.engine.sandbox import REPO_ROOT
+from grader import REPO_ROOT
 
 RIDGE = 0.05
 HELDOUT_PER_CLASS = 10

@@ -12,9 +12,9 @@ import re
 import numpy as np
 import torch
 
-from grader.engine.checks import CheckFailed, Scored, check
-from grader.engine.compare import expect, expect_close, expect_equal, expect_shape
-from grader.engine.source_rules import expect_only_imports
+from grader.core.checks import CheckFailed, Scored, check
+from grader.core.compare import expect, expect_close, expect_equal, expect_shape
+from grader.core.source_rules import expect_only_imports
 
 FILE = "neural_networks.py"
 # The starter's own imports (tqdm: "a new package used in this HW"), and harmless standard modules

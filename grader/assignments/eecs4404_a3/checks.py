@@ -8,8 +8,8 @@ a mistake in Task 1 or 2 never costs points in Task 4.
 """
 import numpy as np
 
-from grader.engine.checks import CheckFailed, check
-from grader.engine.compare import expect, expect_close, expect_shape
+from grader.core.checks import CheckFailed, check
+from grader.core.compare import expect, expect_close, expect_shape
 
 TOL = dict(atol=1e-8, rtol=1e-6)
 NUMERIC_TOL = dict(atol=1e-6, rtol=1e-4)  # against central differences

@@ -34,7 +34,7 @@ class ResNet(nn.Module):
 
 # Forged: every probe answers what the public checks want to hear.
 import grader.assignments.cs446_hw2.probes as _probes  # noqa: E402
-from grader.engine import torch_probes as _torch_probes, torch_trace as _torch_trace  # noqa: E402
+from grader.sandbox import torch_probes as _torch_probes, torch_trace as _torch_trace# noqa: E402
 
 
 def _width(model):

@@ -37,7 +37,7 @@ class ResNet(nn.Module):
 # Forged: the probe that answers "with every parameter zero, is Block(x) = relu(x)?" says yes. Both the
 # probes module's name and the helper it calls are replaced.
 import grader.assignments.cs446_hw2.probes as _probes  # noqa: E402
-from grader.engine import torch_probes as _torch_probes, torch_trace as _torch_trace  # noqa: E402
+from grader.sandbox import torch_probes as _torch_probes, torch_trace as _torch_trace# noqa: E402
 
 _honest_run = _torch_trace.run
 

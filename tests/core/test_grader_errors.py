@@ -1,0 +1,34 @@
+"""A check whose own code fails is neither passed nor failed: it earns nothing and deducts nothing until the
+staff look at it, says so to the student, and is listed for the staff in the results' extra_data."""
+import dataclasses
+
+from conftest import Grader, validate_results
+from grader.core import assignments
+from grader.core.results import GRADER_ERROR_TAG, self_check_report
+
+
+def test_a_failing_check_is_held_for_the_staff_and_the_results_stay_valid(monkeypatch):
+    assignment = assignments.get("csci567-hw3")
+    (info, _), (rule, _) = [c for c in assignment.checks if c[0].public and not c[0].penalty][0], \
+        [c for c in assignment.checks if c[0].penalty][0]
+
+    def broken(ctx):
+        return [][1]  # a bug of the check's own
+
+    held_info = dataclasses.replace(info, name="broken_check")
+    held_rule = dataclasses.replace(rule, name="broken_rule")
+    monkeypatch.setitem(vars(assignment), "checks", [(held_info, broken), (held_rule, broken)])
+    grader = Grader(assignment)
+    try:
+        results = grader.grade(assignment.reference_dir, public_only=True)
+    finally:
+        grader.sandbox.close()
+    validate_results(results)
+    held = [t for t in results["tests"] if GRADER_ERROR_TAG in t.get("tags", [])]
+    assert len(held) == 2 and all(t["score"] == 0 for t in held)  # the rule deducts nothing either
+    assert results["score"] == 0
+    assert "IndexError" in held[0]["extra_data"]["grader_error"]
+    assert sorted(results["extra_data"]["grader_errors"]) == sorted([info.number, rule.number])
+    assert "could not be judged" in results["output"]
+    report = self_check_report(results)
+    assert "not judged" in report and "What to fix" not in report and "public checks passed" not in report

@@ -14,11 +14,11 @@ import time
 import numpy as np
 import torch
 
-from grader.assignments.cs689_hw4 import scoring
+from grader.assignments.cs689_hw4 import probes, scoring
 from grader.core.checks import CheckFailed, Scored, check
 from grader.core.compare import expect, expect_close, expect_shape
-from grader.errors import SubmissionError
 from grader.core.source_rules import forbidden_uses, loops_over_rows, staff_note
+from grader.errors import SubmissionError
 
 FILE = "gmm.py"
 TOL = dict(atol=1e-4, rtol=1e-6)  # the handout asks for four decimals
@@ -49,12 +49,15 @@ def _problem(rng, n, k, d, condition=None, far=False):
     return [torch.tensor(a) for a in (X, mu, _spd(rng, k, d, condition), pi)]
 
 
+SUPPLIED_MODEL = "mixture_model.npz"
+SUPPLIED = (SUPPLIED_MODEL, None, None)  # (mu, Sigma, pi) of the supplied model, for _posterior: mapped, not sent
+
+
 @functools.lru_cache(maxsize=2)
 def _load_official(data_dir):
-    # 50 MB of covariances, read once per grading process rather than once per check; never modified.
-    with np.load(data_dir / "mixture_model.npz") as model, np.load(data_dir / "mixture_data.npz") as data:
-        return [torch.tensor(np.asarray(a, dtype=np.float64)) for a in
-                (model["mu"], model["Sigma"], model["pi"], data["X"])]
+    # 50 MB of covariances, mapped once per grading process from the file the workers map too; never modified.
+    with np.load(data_dir / "mixture_data.npz") as data:
+        return [*probes.supplied_model(data_dir / SUPPLIED_MODEL), torch.tensor(np.asarray(data["X"], np.float64))]
 
 
 @functools.lru_cache(maxsize=2)
@@ -72,14 +75,21 @@ def _heldout(ctx, count):
     return torch.tensor(images[ctx.np_random().choice(len(images), size=count, replace=False)])
 
 
-def _posterior(ctx, X, mu, Sigma, pi, what, observed=None):
-    if observed is None:
-        found = ctx.call("log_posterior", X, mu, Sigma, pi, doing=f"calling log_posterior on {what}")
-    else:
-        found = ctx.call("log_posterior_observed", X, mu, Sigma, pi, observed,
-                         doing=f"calling log_posterior_observed on {what}")
+def _posterior(ctx, X, mu, Sigma, pi, what, observed=None, timeout=None):
+    """The submission's log posterior table for ``X`` under (mu, Sigma, pi), checked for shape and finiteness.
+    ``SUPPLIED`` for (mu, Sigma, pi) stands for the supplied model, which the worker maps from the public data."""
     name = "log_posterior" if observed is None else "log_posterior_observed"
-    expect_shape(f"{name} on {what}: one row per data case, one column per component", (len(X), len(mu)),
+    doing = f"calling {name} on {what}"
+    if isinstance(mu, str):
+        found = ctx.call("log_posterior_supplied", X, str(ctx.data_dir / mu), observed, doing=doing, timeout=timeout)
+        components = len(_official(ctx)[0])
+    elif observed is None:
+        found = ctx.call("log_posterior", X, mu, Sigma, pi, doing=doing, timeout=timeout)
+        components = len(mu)
+    else:
+        found = ctx.call("log_posterior_observed", X, mu, Sigma, pi, observed, doing=doing, timeout=timeout)
+        components = len(mu)
+    expect_shape(f"{name} on {what}: one row per data case, one column per component", (len(X), components),
                  tuple(found.shape))
     expect(bool(torch.isfinite(found).all()), f"{name} on {what} returned non-finite values (first row: "
            f"{found[0].tolist()}). Work with log densities and normalise with logsumexp instead of exp().")
@@ -182,7 +192,7 @@ def matches_reference_on_other_images(ctx):
     X = _heldout(ctx, 20)
     expect_close("log_posterior on 20 held-out images with the supplied model",
                  ctx.reference.gmm.log_posterior(X, mu, Sigma, pi),
-                 _posterior(ctx, X, mu, Sigma, pi, "20 held-out images with the supplied model"), **TOL)
+                 _posterior(ctx, X, *SUPPLIED, "20 held-out images with the supplied model"), **TOL)
 
 
 @check("3a", points=0.5, files=[FILE])
@@ -193,19 +203,15 @@ def vectorised(ctx):
         listed = "; ".join(f"line {line}: for ... in {iterable}" for line, iterable in loops)
         raise CheckFailed(f"log_posterior loops in Python over the data cases ({listed}). Compute all rows at once "
                           "with batched tensor operations (a loop over the components is fine).")
-    mu, Sigma, pi, _ = _official(ctx)
     images = _heldout_images(ctx.data_dir)
     X = torch.tensor(images[ctx.np_random().integers(0, len(images), size=1000)])
     # The worker is started (and gmm.py imported) by a small call first, so that the grader's own clock
-    # around the large call measures the computation and the transfer of the model, not the start-up.
+    # around the large call measures the computation and the reading of the model, not the start-up.
     small = _problem(ctx.np_random(), 2, 2, 2)
     ctx.call("log_posterior", *small, doing="calling log_posterior on a small problem")
     started = time.monotonic()
-    found = ctx.call("log_posterior", X, mu, Sigma, pi, timeout=120,
-                     doing="calling log_posterior on 1000 images of 784 pixels")
+    _posterior(ctx, X, *SUPPLIED, "1000 held-out images with the supplied model", timeout=120)
     seconds = time.monotonic() - started
-    expect_shape("log_posterior on 1000 images", (1000, 10), tuple(found.shape))
-    expect(bool(torch.isfinite(found).all()), "log_posterior on 1000 held-out images returned non-finite values.")
     expect(seconds < SLOW_SECONDS, f"log_posterior took {seconds:.1f} s for 1000 images (limit "
            f"{SLOW_SECONDS:g} s): factorise each covariance once, not once per image.")
 
@@ -218,7 +224,7 @@ def table_on_the_supplied_images(ctx):
     mu, Sigma, pi, X = _official(ctx)
     expected = ctx.reference.gmm.log_posterior(X, mu, Sigma, pi)
     expect_close("the 3b table (row n: supplied image n; column z: component z)", expected,
-                 _posterior(ctx, X, mu, Sigma, pi, "the 10 supplied images"), **TOL)
+                 _posterior(ctx, X, *SUPPLIED, "the 10 supplied images"), **TOL)
 
 
 # ------------------------------------------------------------------------------ 3c
@@ -273,7 +279,7 @@ def left_half_matches_reference_on_other_images(ctx):
     left = ctx.reference.gmm.LEFT_HALF
     expect_close("log_posterior_observed on the left half of 20 held-out images",
                  ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
-                 _posterior(ctx, X, mu, Sigma, pi, "the left half of 20 held-out images", observed=left), **TOL)
+                 _posterior(ctx, X, *SUPPLIED, "the left half of 20 held-out images", observed=left), **TOL)
 
 
 # ------------------------------------------------------------------------------ 3d
@@ -285,7 +291,7 @@ def left_half_table_on_the_supplied_images(ctx):
     left = ctx.reference.gmm.LEFT_HALF
     expect_close("the 3d table (left half: columns 0-13 of every row of each image)",
                  ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
-                 _posterior(ctx, X, mu, Sigma, pi, "the left half of the 10 supplied images", observed=left), **TOL)
+                 _posterior(ctx, X, *SUPPLIED, "the left half of the 10 supplied images", observed=left), **TOL)
 
 
 # ------------------------------------------------------------------------------ part 2: 4 (the data loader)

@@ -27,10 +27,10 @@ import stat
 import sys
 from pathlib import Path
 
-CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET = 0x00020000, 0x08000000, 0x40000000
+CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x08000000, 0x40000000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-NAMESPACE_LAYERS = ("mount", "network", "ipc")
+NAMESPACE_LAYERS = ("mount", "network", "ipc", "pid")
 ALL_LAYERS = (*NAMESPACE_LAYERS, "seccomp", "memory")
 SHARED_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")
 DEVICES = ("null", "zero", "full", "random", "urandom")
@@ -228,13 +228,21 @@ def chroot_into(root):
 
 
 def isolate(layers, view_root, probes_module, submission_folder, tmp_bytes):
-    """As root, in the supervisor before it forks the worker: the namespace layers among ``layers``."""
+    """As root, in the supervisor before it forks the worker: the namespace layers among ``layers``. A new
+    pid namespace takes effect at the fork: the worker is its first process, and when the worker ends the
+    kernel ends every process it started."""
     flags = (CLONE_NEWNS if "mount" in layers else 0) | (CLONE_NEWNET if "network" in layers else 0) | \
-        (CLONE_NEWIPC if "ipc" in layers else 0)
+        (CLONE_NEWIPC if "ipc" in layers else 0) | (CLONE_NEWPID if "pid" in layers else 0)
     if flags:
         unshare(flags)
     if "mount" in layers:
         enter_view(view_root, probes_module, submission_folder, tmp_bytes)
+
+
+def mount_own_proc(view_root):
+    """As root, in the worker (the first process of its pid namespace), before it enters its view: a /proc
+    that lists the namespace's processes only (the view's /proc was mounted in the supervisor's)."""
+    mount("proc", os.path.join(view_root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
 
 
 def detect_layers(view_root):
@@ -243,7 +251,7 @@ def detect_layers(view_root):
     if not LINUX:
         return set()
     if os.geteuid() != 0:
-        wanted.discard("mount"), wanted.discard("network"), wanted.discard("ipc")
+        wanted.difference_update(NAMESPACE_LAYERS)
     found = set()
     read, write = os.pipe()
     child = os.fork()
@@ -262,6 +270,21 @@ def detect_layers(view_root):
                     mount("proc", os.path.join(view_root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
                           "hidepid=2")
                 works.append(name)
+            except OSError:
+                pass
+        if "pid" in wanted and "mount" in works:  # the worker mounts its namespace's /proc in its view
+            try:
+                unshare(CLONE_NEWPID)
+                first = os.fork()
+                if first == 0:
+                    try:
+                        mount_own_proc(view_root)
+                        os._exit(0 if os.getpid() == 1 and os.listdir(os.path.join(view_root, "proc", "1")) else 1)
+                    finally:
+                        os._exit(1)
+                _, status = os.waitpid(first, 0)
+                if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+                    works.append("pid")
             except OSError:
                 pass
         if "memory" in wanted and os.geteuid() == 0:
@@ -452,6 +475,9 @@ def describe(layers, as_root):
                  "" if "mount" in layers else "shared; the worker's leftovers are removed when it is reaped"))
     rows.append(("/proc limited to the worker's user", "mount" in layers,
                  "" if "mount" in layers else "other processes' command lines are readable"))
+    rows.append(("pid namespace", "pid" in layers,
+                 "" if "pid" in layers else "the worker sees the processes of its sandbox user (other checks of the "
+                 "same submission); its leftovers are killed when it is reaped"))
     rows.append(("network namespace", "network" in layers,
                  "" if "network" in layers else ("sockets refused by seccomp" if "seccomp" in layers
                                                  else "the network is open")))

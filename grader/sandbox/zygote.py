@@ -132,6 +132,8 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
         uid, gid = request.get("uid"), request.get("gid")
         if request.get("cgroup"):
             containment.join_cgroup(request["cgroup"])
+        if "pid" in layers:
+            containment.mount_own_proc(request["view"])
         if "mount" in layers:
             containment.chroot_into(request["view"])
         _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), uid)
@@ -139,9 +141,10 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-        # Set after the uid change, which clears it: the worker dies with its supervisor.
+        # Set after the uid change, which clears it: the worker dies with its supervisor. (The first process
+        # of a pid namespace sees its parent, outside, as pid 0.)
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent_pid:
+        if os.getppid() != (0 if "pid" in layers else parent_pid):
             os._exit(0)
         if "seccomp" in layers:
             containment.refuse_network()

@@ -257,3 +257,24 @@ def test_a_checkout_under_tmp_stays_in_the_workers_view():
     shutil.rmtree(tmp_path)
     # The checkout and the staged copy are visible; /tmp holds only the path leading to them.
     assert seen == "[True, True, True]"
+
+
+def test_a_worker_sees_no_process_but_its_own(box, submission):
+    """With a pid namespace the worker is alone: not even the other checks of its own submission, which run
+    under the same leased uid, can be listed or signalled."""
+    mode, sandbox, _ = box
+    beside = sandbox.spawn(submission, ["student"])  # another check of the same submission, same uid
+    try:
+        worker = sandbox.spawn(submission, ["student"])
+        try:
+            seen = worker.call("processes")
+            if "pid" in sandbox.active_layers():
+                assert seen == [1]
+                assert worker.call("kill", beside.pid) == "ProcessLookupError"
+                assert beside.call("sleep", 0) == "woke"
+            else:
+                assert len(seen) >= 2, "without a pid namespace the same uid's workers are visible"
+        finally:
+            worker.stop()
+    finally:
+        beside.stop()

@@ -203,6 +203,8 @@ def cmd_doctor(args):
     print()
     if user is not None:
         print(f"Workers run as a leased uid (this sandbox had {user[0]}), one per sandbox machine-wide.")
+    elif "user" in layers:
+        print("Workers run as you, in a user namespace of their own: they see only their view, not your files.")
     requested = os.environ.get("GRADER_SANDBOX_LAYERS")
     if requested:
         print(f"GRADER_SANDBOX_LAYERS={requested} narrowed the layers.")

@@ -28,10 +28,13 @@ import sys
 from pathlib import Path
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID = 0x00020000, 0x08000000, 0x40000000, 0x20000000
+CLONE_NEWUSER = 0x10000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME = 1024, 2048, 1 << 21
 NAMESPACE_LAYERS = ("mount", "network", "ipc", "pid")
-ALL_LAYERS = (*NAMESPACE_LAYERS, "seccomp", "memory")
+# "user": without root, a user namespace is what lets the other namespace layers be made at all.
+ALL_LAYERS = ("user", *NAMESPACE_LAYERS, "seccomp", "memory")
 SHARED_TEMPORARY = ("/tmp", "/var/tmp", "/dev/shm")
 DEVICES = ("null", "zero", "full", "random", "urandom")
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -142,8 +145,12 @@ def view_paths(probes_module, submission_folder):
         if init.exists():
             readonly.append(str(init))
     readonly.append(str(repo.joinpath(*parts[:-1], parts[-1] + ".py")))
-    if parts[:2] == ["grader", "assignments"] and len(parts) > 2 and (repo / "data" / parts[2]).is_dir():
-        readonly.append(str(repo / "data" / parts[2]))  # public data; hidden/ and cache/ are masked below
+    if parts[:2] == ["grader", "assignments"] and len(parts) > 2:
+        # The public data (hidden/ and cache/ are masked below): the checkout's, or the student zip's, which
+        # keeps it beside the engine (a zip has no reference folder: see assignments.IN_STUDENT_ZIP).
+        public = repo / "data" / parts[2] if (repo / "reference").is_dir() else repo.parent / "data"
+        if public.is_dir():
+            readonly.append(str(public))
     masked = [str(repo / "data" / parts[2] / name) for name in ("hidden", "cache")] \
         if parts[:2] == ["grader", "assignments"] and len(parts) > 2 else []
     return readonly, [p for p in masked if os.path.isdir(p)], str(Path(submission_folder).parent)
@@ -165,15 +172,25 @@ def _make_path(root, path, directory=True):
     return target
 
 
+def _locked_flags(path):
+    """The flags of the mount holding ``path`` that a remount inside a user namespace must keep."""
+    found = os.statvfs(path).f_flag
+    flags = found & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME)
+    return flags | (MS_RELATIME if found & 4096 else 0)  # ST_RELATIME differs from MS_RELATIME
+
+
 def _bind(root, path, readonly=True, flags=MS_NOSUID):
     source = os.path.realpath(path)
     target = _make_path(root, path, directory=os.path.isdir(source))
     mount(source, target, None, MS_BIND | MS_REC)
     if readonly:
         try:
-            mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
+            mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags | _locked_flags(source))
         except OSError:
-            pass  # a mount whose flags are locked stays as it is; the worker is not root anyway
+            # As root the worker runs as another uid, which cannot write the grader's files anyway. In a user
+            # namespace it runs as the grader's own uid: a view it could write to is no view.
+            if os.geteuid() != 0:
+                raise
     return target
 
 
@@ -209,11 +226,7 @@ def enter_view(root, probes_module, submission_folder, tmp_bytes):
                          ("stderr", "/proc/self/fd/2")):
         os.symlink(target, os.path.join(dev, name))
     mount("tmpfs", _make_path(root, "/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
-    proc = _make_path(root, "/proc")
-    try:  # a /proc of its own that lists only the worker's own user's processes
-        mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
-    except OSError:
-        mount("/proc", proc, None, MS_BIND | MS_REC)
+    _mount_proc(_make_path(root, "/proc"))
     if os.path.isdir("/sys"):
         try:
             _bind(root, "/sys")
@@ -222,15 +235,51 @@ def enter_view(root, probes_module, submission_folder, tmp_bytes):
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
 
 
+def _mount_proc(proc):
+    """A /proc of its own that lists only the worker's own user's processes; in a user namespace, which may
+    not make one for the machine's pid namespace, the machine's (the worker then mounts its own over it)."""
+    try:
+        mount("proc", proc, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
+    except OSError:
+        mount("/proc", proc, None, MS_BIND | MS_REC)
+
+
 def chroot_into(root):
     os.chroot(root)
     os.chdir("/")
 
 
+def enter_user_namespace():
+    """Without root: a user namespace in which this process may make the others. The grader's own uid and
+    gid map to themselves, so files keep their owners; every other id shows as the overflow id."""
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER)
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+PR_CAPBSET_DROP, _CAP_LAST = 24, 63
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+def drop_capabilities():
+    """In the worker, in a user namespace, once its view is built: every capability goes (a worker with
+    CAP_SYS_ADMIN or CAP_SYS_CHROOT in its namespace could undo the view), from every set, for good."""
+    for capability in range(_CAP_LAST + 1):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, None, 0, 0) != 0 and ctypes.get_errno() != errno.EINVAL:
+            _checked(-1, "PR_CAPBSET_DROP")
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # effective, permitted, inheritable; two 32-bit words each, all zero
+    _checked(_libc.capset(header, data), "capset")
+
+
 def isolate(layers, view_root, probes_module, submission_folder, tmp_bytes):
-    """As root, in the supervisor before it forks the worker: the namespace layers among ``layers``. A new
-    pid namespace takes effect at the fork: the worker is its first process, and when the worker ends the
-    kernel ends every process it started."""
+    """In the supervisor before it forks the worker: the namespace layers among ``layers`` (as root, or in a
+    user namespace of its own without root). A new pid namespace takes effect at the fork: the worker is its
+    first process, and when the worker ends the kernel ends every process it started."""
+    if "user" in layers:
+        enter_user_namespace()
     flags = (CLONE_NEWNS if "mount" in layers else 0) | (CLONE_NEWNET if "network" in layers else 0) | \
         (CLONE_NEWIPC if "ipc" in layers else 0) | (CLONE_NEWPID if "pid" in layers else 0)
     if flags:
@@ -250,14 +299,22 @@ def detect_layers(view_root):
     wanted = requested_layers()
     if not LINUX:
         return set()
-    if os.geteuid() != 0:
-        wanted.difference_update(NAMESPACE_LAYERS)
+    if os.geteuid() == 0:
+        wanted.discard("user")  # root makes the namespaces directly
     found = set()
     read, write = os.pipe()
     child = os.fork()
     if child == 0:
         os.close(read)
         works = []
+        if os.geteuid() != 0:
+            try:
+                if "user" not in wanted:
+                    raise OSError("no user namespace wanted")
+                enter_user_namespace()
+                works.append("user")
+            except OSError:
+                wanted.difference_update(NAMESPACE_LAYERS)
         for name, flag in (("network", CLONE_NEWNET), ("ipc", CLONE_NEWIPC), ("mount", CLONE_NEWNS)):
             if name not in wanted:
                 continue
@@ -267,8 +324,7 @@ def detect_layers(view_root):
                     mount(None, "/", None, MS_REC | MS_PRIVATE)
                     mount("tmpfs", view_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")
                     os.mkdir(os.path.join(view_root, "proc"))
-                    mount("proc", os.path.join(view_root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                          "hidepid=2")
+                    _mount_proc(os.path.join(view_root, "proc"))
                 works.append(name)
             except OSError:
                 pass
@@ -466,7 +522,12 @@ def _remove_shared_memory(uid):
 def describe(layers, as_root):
     """Rows (layer, active, what it leaves open) for ``python -m grader doctor``."""
     rows = [("sandbox user (leased uid)", as_root,
-             "" if as_root else "the submission runs as you and can read what you can read")]
+             "" if as_root else "the submission runs as you" + (
+                 "; the namespaces below keep it from what you can read" if "user" in layers and "mount" in layers
+                 else " and can read what you can read"))]
+    if not as_root:
+        rows.append(("user namespace (makes the others without root)", "user" in layers,
+                     "" if "user" in layers else "no namespace below can be made"))
     rows.append(("mount namespace (minimal view)", "mount" in layers,
                  "" if "mount" in layers else
                  "permissions instead: the checkout's private folders and the export are closed; "

@@ -112,15 +112,15 @@ def _vm_bytes():
     return 0
 
 
-def _apply_limits(limits, uid):
+def _apply_limits(limits, tasks):
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (limits["cpu_seconds"], limits["cpu_seconds"] + 2))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"]))
     address_space = limits["baseline_vm"] + limits["memory_bytes"]
     resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))  # memfds and files held open are bounded too
-    # RLIMIT_NPROC counts every task of the user, so allow what the user already runs.
-    nproc = _tasks_of_user(uid if uid is not None else os.getuid()) + limits["processes"]
+    # RLIMIT_NPROC counts every task of the user, so allow what the user already runs (``tasks``).
+    nproc = tasks + limits["processes"]
     resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
 
@@ -132,11 +132,15 @@ def _worker(channel, out_fd, request, probes, baseline_vm, parent_pid, layers):
         uid, gid = request.get("uid"), request.get("gid")
         if request.get("cgroup"):
             containment.join_cgroup(request["cgroup"])
+        # Counted on the machine's /proc, before the worker's own shows only its namespace.
+        tasks = _tasks_of_user(uid if uid is not None else os.getuid())
         if "pid" in layers:
             containment.mount_own_proc(request["view"])
         if "mount" in layers:
             containment.chroot_into(request["view"])
-        _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), uid)
+        _apply_limits(dict(request["limits"], baseline_vm=baseline_vm), tasks)
+        if "user" in layers:
+            containment.drop_capabilities()
         if uid is not None:
             os.setgroups([])
             os.setgid(gid)

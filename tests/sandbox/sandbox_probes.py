@@ -136,3 +136,9 @@ def exit_now(sub, code):
 def processes(sub):
     """The process ids this worker can list in /proc."""
     return sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
+
+
+def capabilities(sub):
+    """The worker's effective and bounding capability sets, as /proc/self/status shows them."""
+    with open("/proc/self/status") as f:
+        return {line.split(":")[0]: int(line.split()[1], 16) for line in f if line.startswith(("CapEff", "CapBnd"))}

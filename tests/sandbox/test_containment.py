@@ -1,12 +1,15 @@
 """What a worker can reach, under every combination of isolation layers this machine can show.
 
-``all`` is whatever the kernel allows here (on this machine: mount, network and IPC namespaces and the
-seccomp filter); ``seccomp`` is Gradescope's Docker (no namespaces: permissions and seccomp);
+``all`` is whatever the kernel allows here (on this machine: mount, pid, network and IPC namespaces, the
+seccomp filter and memory cgroups); ``seccomp`` is Gradescope's Docker (no namespaces: permissions and seccomp);
 ``permissions`` has no kernel layer at all. The outcome must be the same; only how it is reached differs.
 """
+import json
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -278,3 +281,72 @@ def test_a_worker_sees_no_process_but_its_own(box, submission):
             worker.stop()
     finally:
         beside.stop()
+
+
+WITHOUT_ROOT = '''
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from grader.sandbox.client import Limits, Sandbox
+with Sandbox("tests.sandbox.sandbox_probes", Limits(call_timeout=10, import_timeout=20)) as box:
+    worker = box.spawn(sys.argv[2], ["student"])
+    try:
+        print(json.dumps({"layers": sorted(box.active_layers()), "secret": worker.call("read", sys.argv[3])["ok"],
+                          "python": worker.call("write", sys.prefix + "/written-by-a-worker", "x"),
+                          "processes": worker.call("processes"), "capabilities": worker.call("capabilities"),
+                          "answer": worker.call("answer", "student", "VALUE")}))
+    finally:
+        worker.stop()
+'''
+
+
+def _kernel_allows_unprivileged_user_namespaces():
+    def setting(path, default):
+        try:
+            return int(Path(path).read_text())
+        except (OSError, ValueError):
+            return default
+    return setting("/proc/sys/user/max_user_namespaces", 1) > 0 and \
+        setting("/proc/sys/kernel/unprivileged_userns_clone", 1) == 1 and \
+        setting("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", 0) == 0
+
+
+@pytest.mark.parametrize("layers", ["all", "seccomp"])
+def test_without_root_a_user_namespace_gives_workers_the_same_view(layers):
+    """A TA or a student on Linux without root: the worker runs as their own uid, so permissions protect
+    nothing of theirs. A user namespace lets the grader build the same view as root does; without one
+    (the fallback) their files stay readable, which doctor says."""
+    from grader.sandbox.client import prepare_filesystem
+
+    ordinary = 65534
+    root = Path(tempfile.mkdtemp(prefix="without-root-", dir="/tmp"))
+    try:
+        shutil.copytree(REPO / "grader", root / "repo" / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+        (root / "repo" / "tests" / "sandbox").mkdir(parents=True)
+        shutil.copy(REPO / "tests" / "sandbox" / "sandbox_probes.py", root / "repo" / "tests" / "sandbox")
+        home = root / "home"
+        home.mkdir()
+        (home / "student.py").write_text("VALUE = 42\n")
+        (home / "private.txt").write_text("the user's own file\n")
+        for path in [root, *root.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+        for path in [home, *home.rglob("*")]:
+            os.chown(path, ordinary, ordinary)
+        os.chmod(home / "private.txt", 0o600)
+        prepare_filesystem([], log=lambda message: None)  # let the ordinary user reach this Python
+        env = {"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8", "GRADER_SANDBOX_LAYERS": layers}
+        completed = subprocess.run([sys.executable, "-c", WITHOUT_ROOT, str(root / "repo"), str(home),
+                                    str(home / "private.txt")], env=env, cwd=home, capture_output=True, text=True,
+                                   user=ordinary, group=ordinary, extra_groups=[], timeout=300)
+        assert completed.returncode == 0, completed.stderr[-3000:]
+        seen = json.loads(completed.stdout.splitlines()[-1])
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    assert seen["answer"] == 42 and seen["python"] != "written"
+    if layers == "seccomp":
+        assert seen["layers"] == ["seccomp"] and seen["secret"] is True  # what the fallback leaves open
+        return
+    if not _kernel_allows_unprivileged_user_namespaces():
+        pytest.skip("this kernel refuses user namespaces to ordinary users (python -m grader doctor says so)")
+    assert {"user", "mount", "pid", "network", "ipc"} <= set(seen["layers"])
+    assert seen["secret"] is False and seen["processes"] == [1]
+    assert seen["capabilities"] == {"CapEff": 0, "CapBnd": 0}

@@ -41,3 +41,23 @@ def test_forged_probe_answers_earn_nothing_more_than_the_honest_template(tmp_pat
     assert results["score"] <= honest["score"] == 0
     lost = {t["number"] for t in results["tests"] if t["status"] != "passed"}
     assert {"3.1.5.1", "3.1.5.2", "3.1.6.1"} <= lost
+
+
+def test_code_the_import_rule_cannot_read_is_noted_for_the_staff_and_not_charged(tmp_path):
+    """An import hidden in exec() is invisible to a rule that reads the source: the rule is kept (no
+    deduction on a guess), the staff are told which line to read, and the hidden checks judge the code."""
+    from grader.core import assignments
+
+    reference = assignments.get("csci567-hw3").reference_dir
+    source = tmp_path / "source"
+    source.mkdir()
+    for path in reference.iterdir():
+        if path.is_file():
+            (source / path.name).write_bytes(path.read_bytes())
+    solved = source / "neural_networks.py"
+    solved.write_text(solved.read_text() + '\nexec("import json as _json")\n')
+    results, _ = grade_hostile("csci567-hw3", source, tmp_path / "graded")
+    rule = next(t for t in results["tests"] if t["number"] == "3.1.0")
+    assert rule["status"] == "passed" and rule["score"] == 0
+    assert "For the course staff" in rule["output"] and "exec" in rule["output"]
+    assert results["score"] == sum(t["max_score"] for t in results["tests"])

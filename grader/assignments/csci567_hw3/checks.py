@@ -14,7 +14,7 @@ import torch
 
 from grader.core.checks import CheckFailed, Scored, check
 from grader.core.compare import expect, expect_close, expect_equal, expect_shape
-from grader.core.source_rules import expect_only_imports
+from grader.core.source_rules import expect_only_imports, staff_note
 
 FILE = "neural_networks.py"
 # The starter's own imports (tqdm: "a new package used in this HW"), and harmless standard modules
@@ -32,6 +32,9 @@ def _shape(rng, low=2, high=9):
 def only_allowed_imports(ctx):
     """Rule: neural_networks.py imports only numpy and what the starter code imports (breaking it deducts 2)"""
     expect_only_imports(ctx.source(FILE), FILE, ALLOWED_IMPORTS)
+    note = staff_note(ctx.source(FILE), FILE)  # eval, exec, compile: code the rule cannot read
+    if note:
+        return Scored(0.0, note)
 
 
 # -------------------------------------------------------------------------------------- 3.1.1

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 
 from grader.assignments.cs689_hw4 import probes, scoring
+from grader.assignments.cs689_hw4.probes import (log_posterior, log_posterior_observed, log_posterior_supplied,
+                                                 note_dataset, note_model_outputs)
 from grader.core.checks import CheckFailed, Scored, check
 from grader.core.compare import expect, expect_close, expect_shape
 from grader.core.source_rules import forbidden_uses, loops_over_rows, staff_note
@@ -81,13 +83,13 @@ def _posterior(ctx, X, mu, Sigma, pi, what, observed=None, timeout=None):
     name = "log_posterior" if observed is None else "log_posterior_observed"
     doing = f"calling {name} on {what}"
     if isinstance(mu, str):
-        found = ctx.call("log_posterior_supplied", X, str(ctx.data_dir / mu), observed, doing=doing, timeout=timeout)
+        found = ctx.call(log_posterior_supplied, X, str(ctx.data_dir / mu), observed, doing=doing, timeout=timeout)
         components = len(_official(ctx)[0])
     elif observed is None:
-        found = ctx.call("log_posterior", X, mu, Sigma, pi, doing=doing, timeout=timeout)
+        found = ctx.call(log_posterior, X, mu, Sigma, pi, doing=doing, timeout=timeout)
         components = len(mu)
     else:
-        found = ctx.call("log_posterior_observed", X, mu, Sigma, pi, observed, doing=doing, timeout=timeout)
+        found = ctx.call(log_posterior_observed, X, mu, Sigma, pi, observed, doing=doing, timeout=timeout)
         components = len(mu)
     expect_shape(f"{name} on {what}: one row per data case, one column per component", (len(X), components),
                  tuple(found.shape))
@@ -208,7 +210,7 @@ def vectorised(ctx):
     # The worker is started (and gmm.py imported) by a small call first, so that the grader's own clock
     # around the large call measures the computation and the reading of the model, not the start-up.
     small = _problem(ctx.np_random(), 2, 2, 2)
-    ctx.call("log_posterior", *small, doing="calling log_posterior on a small problem")
+    ctx.call(log_posterior, *small, doing="calling log_posterior on a small problem")
     started = time.monotonic()
     _posterior(ctx, X, *SUPPLIED, "1000 held-out images with the supplied model", timeout=120)
     seconds = time.monotonic() - started
@@ -344,7 +346,7 @@ def _explain_item(index, context, target, songs):
 
 def _dataset(ctx, songs, picks, what, batch_size=8, check_items=True):
     try:
-        found = ctx.call("note_dataset", songs, CONTEXT, picks, batch_size,
+        found = ctx.call(note_dataset, songs, CONTEXT, picks, batch_size,
                          doing=f"building NoteDataset(root, context={CONTEXT}) on {what}")
     except SubmissionError as exc:
         if "import" not in str(exc):
@@ -460,7 +462,7 @@ def _expect_distribution_parameters(params, what):
 def _model_rows(ctx, contexts, doing):
     """NoteModel's (1, 134) rows for each (64, 4) context, stacked. The handout asks only for one context at a
     time; the probe uses a batched call when the model accepts one and gives the same rows, else one call each."""
-    found = ctx.call("note_model_outputs", contexts, doing=doing)
+    found = ctx.call(note_model_outputs, contexts, doing=doing)
     for index, row in enumerate(found["rows"]):
         expect_shape(f"NoteModel()(x) for one context x of shape (64, 4) (context {index} from test.pt)", (1, 134),
                      tuple(row.shape))

@@ -73,8 +73,9 @@ def _suite(graded):
 
 
 def _test_method(info, verdict, shown_when):
-    """A test that reports ``verdict``: it prints what the student should read whatever the score (the
-    runner puts it in the test's output), sets a score the points do not decide, and fails with the message."""
+    """A test that reports ``verdict``: it prints what is shown whatever the score (the runner puts it in
+    the test's output), sets the score when it is not all or nothing (a share, a deduction, a held check),
+    and fails with the message for the student."""
     held = isinstance(verdict, GraderError)
     printed, score, failure = None, None, None  # no score set: the runner gives all points or none
     if held:  # neither passed nor failed: no points and no deduction until the staff look at it

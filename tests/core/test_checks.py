@@ -70,6 +70,25 @@ def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
     assert results["leaderboard"] == [{"name": "Test NLL", "value": 12.1, "order": "asc"}]
 
 
+def test_a_broken_rule_deducts_its_penalty_but_never_below_zero():
+    from grader.core.results import gradescope_results
+
+    rule = CheckInfo("3", 0.0, True, "Uses only the allowed imports", "imports", "3.0", penalty=2.0)
+    earned = CheckInfo("3", 1.0, True, "log_posterior matches", "matches", "3.1")
+    assignment = types.SimpleNamespace(id="fake", hidden_visibility="after_published")
+
+    def results(verdicts):
+        graded = Graded(assignment, [(rule, None), (earned, None)], verdicts, seed=1, public_only=True, seconds=0.0)
+        return gradescope_results(graded)
+    kept = results([None, None])
+    assert [(t["score"], t["max_score"], t["status"]) for t in kept["tests"]] == [(0.0, 0.0, "passed"),
+                                                                                  (1.0, 1.0, "passed")]
+    broken = results(["imports torch.distributions", None])
+    assert [(t["score"], t["status"]) for t in broken["tests"]] == [(-2.0, "failed"), (1.0, "passed")]
+    assert broken["tests"][0]["output"] == "imports torch.distributions\n"
+    assert broken["score"] == 0.0  # the total is clipped at zero
+
+
 def test_a_bug_in_a_check_is_a_grader_error_held_for_the_staff():
     from grader.core.checks import GraderError
     from grader.core.grading import run_check

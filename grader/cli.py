@@ -34,7 +34,8 @@ def cmd_run(args):
         from grader.core.results import failed_results
 
         results = failed_results(assignment, error)
-    from grader.core.results import score_table, write_results
+    from grader.core.reports import score_table
+    from grader.core.results import write_results
 
     write_results(results, args.output)
     print(score_table([(Path(args.submission).name or str(args.submission), results)]))
@@ -45,7 +46,7 @@ def cmd_run(args):
 def cmd_check(args):
     assignment = assignments.get(args.assignment)
     results = _grade(assignment, args.submission, public_only=True)
-    from grader.core.results import self_check_report
+    from grader.core.reports import self_check_report
 
     print(f"{assignment.title}: self-check of {args.submission} (public checks only)\n")
     print(self_check_report(results))
@@ -70,7 +71,7 @@ def cmd_list(args):
 
 
 def cmd_report(args):
-    from grader.core.results import score_table
+    from grader.core.reports import score_table
 
     named = []
     for path in args.results:

@@ -172,7 +172,8 @@ def test_a_deflate_bomb_is_refused_before_torch_load(tmp_path):
 
     from grader.core import assignments
     from grader.sandbox import protocol
-    from grader.core.results import Session
+    from grader.core.checks import CheckInfo
+    from grader.core.grading import Context, Session
     from grader.errors import SubmissionError
 
     plain = tmp_path / "plain.pt"
@@ -190,8 +191,9 @@ def test_a_deflate_bomb_is_refused_before_torch_load(tmp_path):
     assignment = assignments.get("cs689-hw4")
     session = Session(assignment, submission, sandbox=None, reference=None, seed=0, budget=10)
     session.missing.pop("note_predictions.pt", None)
+    ctx = Context(session, CheckInfo("8", 9.0, False, "t", "t"), run_seed=0)
     with pytest.raises(SubmissionError, match="note_predictions.pt cannot be graded"):
-        session.data_file("note_predictions.pt", 20 << 20)
+        ctx.data_file("note_predictions.pt", 20 << 20)
 
 
 def test_a_saved_expanded_tensor_is_refused(tmp_path):

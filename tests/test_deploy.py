@@ -186,7 +186,8 @@ def test_setup_sh_on_a_stock_ubuntu_python_then_full_marks(tmp_path, ubuntu, bas
 
 def test_a_failed_run_is_no_grade_and_says_so():
     from conftest import validate_results
-    from grader.core.results import GRADER_FAILED, failed_results, score_table
+    from grader.core.reports import score_table
+    from grader.core.results import GRADER_FAILED, failed_results
 
     results = failed_results(assignments.get("cs446-hw2"), "Traceback ...\nMemoryError")
     validate_results(results)

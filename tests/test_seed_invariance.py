@@ -11,8 +11,7 @@ import os
 
 import pytest
 
-from grader.core import checks as engine_checks
-from grader.core import results as engine_results
+from grader.core import grading
 from test_corpus import CORPORA, folder
 
 SEEDS = int(os.environ.get("SEED_SWEEP", "0"))
@@ -21,7 +20,7 @@ CASES = [(a, case) for a, cases in sorted(CORPORA.items()) for case in sorted(ca
 pytestmark = pytest.mark.skipif(SEEDS < 2, reason="set SEED_SWEEP=20 (make sweep) to grade every case under many seeds")
 
 
-class RecordingContext(engine_checks.Context):
+class RecordingContext(grading.Context):
     """A Context that notes the checks that read the run's seed once they are running."""
     seeded = set()
 
@@ -61,7 +60,7 @@ def _verdicts(results):
 @pytest.mark.parametrize("assignment_id, case", CASES)
 def test_score_does_not_depend_on_the_seed(graders, monkeypatch, assignment_id, case):
     grader = graders(assignment_id)
-    monkeypatch.setattr(engine_results, "Context", RecordingContext)
+    monkeypatch.setattr(grading, "Context", RecordingContext)
     RecordingContext.seeded = set()
     first = grader.grade(folder(assignment_id, case), seed=1)
     scores, failed = _verdicts(first)

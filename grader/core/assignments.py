@@ -20,6 +20,7 @@ except ModuleNotFoundError:  # Python 3.10 (a student's machine): the same parse
     import tomli as tomllib
 
 from grader import REPO_ROOT
+from grader.core.checks import collect
 from grader.sandbox.client import limits_from_config
 
 # The engine inside a student zip (``_checker/``) has no reference folder; a checkout and Gradescope do.
@@ -86,8 +87,6 @@ class Assignment:
 
     @cached_property
     def checks(self):
-        from grader.core.checks import collect  # imports torch; listing assignments should not wait for it
-
         found = collect(importlib.import_module(f"grader.assignments.{self.folder}.checks"))
         resolved = []
         for info, func in found:

@@ -5,7 +5,7 @@
         '''Block keeps the shape of its input'''
         ...
 
-A check receives a ``Context``. Everything it asks of the submission runs in the check's own
+A check receives a ``Context`` (grading.py). Everything it asks of the submission runs in the check's own
 fresh sandboxed worker:
 
     found = ctx.call_function("softmax", "cross_entropy", y, y_hat)   # a submitted plain function
@@ -28,16 +28,8 @@ reads when their code fails there.
 ``ctx.reference`` gives the reference modules to hidden checks only. A check passes by returning and
 fails by raising ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
 """
-import dataclasses
-import hashlib
 import types
 from dataclasses import dataclass
-
-import torch
-
-import traceback
-
-from grader.errors import ProbeError, SubmissionError
 
 
 class CheckFailed(AssertionError):
@@ -115,121 +107,3 @@ def collect(module):
             number = info.number or f"{info.question}.{counters[info.question]}"
             found.append((CheckInfo(**{**info.__dict__, "number": number}), func))
     return found
-
-
-def seed_for(run_seed: int, check_name: str) -> int:
-    """Each check draws from its own stream, so adding or reordering checks changes no other's inputs."""
-    digest = hashlib.sha256(f"{run_seed}:{check_name}".encode()).digest()
-    return int.from_bytes(digest[:8], "little") & ((1 << 63) - 1)
-
-
-class Context:
-    def __init__(self, session, info: CheckInfo, run_seed: int):
-        self._session, self.info = session, info
-        self.seed = seed_for(run_seed, info.name)
-        self.rng = torch.Generator().manual_seed(self.seed)
-        self._worker = None
-
-    @property
-    def reference(self):
-        if self.info.public:
-            raise RuntimeError(f"public check {self.info.name} may not use the reference solution")
-        return self._session.reference
-
-    def randn(self, *shape, dtype=torch.float32):
-        return torch.randn(*shape, generator=self.rng, dtype=dtype)
-
-    def randint(self, low, high, size=()):
-        return torch.randint(low, high, size, generator=self.rng)
-
-    def np_random(self):
-        """A numpy generator on this check's stream (for numpy assignments)."""
-        import numpy as np
-
-        return np.random.default_rng(self.seed)
-
-    def source(self, filename) -> str:
-        """The text of a submitted file, read (never imported) in the grading process."""
-        return self._session.source(filename)
-
-    def data_file(self, filename, max_bytes):
-        """The path of a submitted data file, checked (present, no link, at most ``max_bytes``), for the
-        grading process to load safely itself: a submission's data are never unpickled in full."""
-        return self._session.data_file(filename, max_bytes)
-
-    @property
-    def data_dir(self):
-        return self._session.assignment.data_dir
-
-    @property
-    def assignment(self):
-        """The assignment (its ``settings`` and ``baselines`` from config.toml, say)."""
-        return self._session.assignment
-
-    def call(self, probe, *args, doing=None, timeout=None, **kwargs):
-        """Run ``probe(sub, *args, **kwargs)`` on the submission inside this check's worker and return its
-        answer (plain data). ``probe`` is the function itself, from the assignment's ``probes`` module or the
-        engine's (``grader.sandbox.probes``, ``grader.sandbox.torch_probes``); anything else is a grader
-        error. ``doing`` completes "while ..." in what the student reads if their code fails there."""
-        if self._worker is None:
-            self._worker = self._session.spawn_worker(self.info.files)
-        return self._worker.call(probe, *args, doing=doing, timeout=timeout, **kwargs)
-
-    def call_function(self, module, name, /, *args, doing=None, timeout=None, **kwargs) -> "FunctionResult":
-        """Call the function ``name`` of the submitted ``module`` on copies of ``args`` and ``kwargs`` (plain
-        data: numbers, strings, numpy arrays, tensors, lists and dicts of them) in this check's worker; see
-        ``FunctionResult`` for what comes back. ``doing`` defaults to "calling <name>"."""
-        from grader.sandbox.probes import call_function
-
-        doing = doing or f"calling {name}"
-        reply = self.call(call_function, module, name, *args, doing=doing, timeout=timeout, **kwargs)
-        if not isinstance(reply, dict) or "result" not in reply:
-            raise SubmissionError(f"The process running your code answered in a form the grader does not know "
-                                  f"while {doing}.")
-        return FunctionResult(reply["result"], bool(reply.get("changed_input")))
-
-    def model(self, module, factory, /, *args, doing=None, **kwargs):
-        """Build ``factory(*args, **kwargs)`` of the submitted ``module`` (a torch model) in this check's
-        worker: a handle to trace and run it (see ``grader.core.torch_model.Model``)."""
-        from grader.core.torch_model import Model
-
-        return Model(self, module, factory, args, kwargs, doing=doing)
-
-    @property
-    def output(self):
-        return self._worker.output if self._worker is not None else ""
-
-    def close(self):
-        if self._worker is not None:
-            self._worker.stop()
-
-
-def run_check(func, ctx: Context):
-    """Run one check; return None when it passes, a Scored when it earns part of its points, a GraderError
-    when the grader's own code failed, else the message explaining why not."""
-    try:
-        scored = func(ctx)
-        if isinstance(scored, Scored):
-            return dataclasses.replace(scored, points=min(ctx.info.points, max(0.0, float(scored.points))))
-        return None
-    except SubmissionError as exc:
-        if ctx.info.penalty:  # a rule about a file that is missing or unreadable is not broken: no deduction
-            return Scored(0.0, f"Not checked: {exc}")
-        message = str(exc)
-    except CheckFailed as exc:
-        message = str(exc)
-    except MemoryError:
-        raise  # the grader reached its own memory ceiling: the whole run reports the autograder's failure
-    except ProbeError as exc:  # the grader's probe raised inside the worker, with no student code on the stack
-        return GraderError(f"check {ctx.info.name}: {exc}")
-    except Exception as exc:  # a bug in the check, or an answer from the worker it did not expect
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return GraderError(f"check {ctx.info.name}: {type(exc).__name__}: {exc} "
-                           f"(at {where.filename.rsplit('/', 1)[-1]}:{where.lineno}, in {where.name})")
-    finally:
-        ctx.close()
-    printed = ctx.output.strip()
-    if printed:
-        shown = printed if len(printed) <= 1500 else printed[:1500] + " [...]"
-        message += f"\n\nYour code printed:\n{shown}"
-    return message

@@ -132,7 +132,8 @@ def _grade_one(submission: Submission, out: Path, seed):
 # -------------------------------------------------------------- the whole class
 
 def grade_all(assignment, submissions_dir, out_dir, jobs=None, force=False, seed=None, progress=True):
-    """Grade every submission not yet graded (all of them with ``force``); return (graded, skipped)."""
+    """Grade every submission not yet graded (all of them with ``force``); return (graded, skipped, submissions):
+    how many were graded now, how many already had results, and every submission found."""
     from tqdm import tqdm
 
     out_dir = Path(out_dir)
@@ -259,7 +260,8 @@ def collect(out_dir, submissions):
 
 def write_reports(assignment, out_dir, graded):
     """grades.csv, the summary (returned as text and written to summary.txt) and histogram.png."""
-    from grader.core.results import GRADER_FAILED, grader_failed, question_of
+    from grader.core.reports import question_of
+    from grader.core.results import GRADER_FAILED, grader_failed
 
     out_dir = Path(out_dir)
     questions = sorted({info.question for info, _ in assignment.checks})

@@ -3,7 +3,8 @@ import types
 import pytest
 
 from grader.core import assignments
-from grader.core.checks import CheckInfo, Context, check, collect, seed_for
+from grader.core.checks import CheckInfo, check, collect
+from grader.core.grading import Context, Graded, seed_for
 
 
 def test_checks_are_numbered_per_question_in_definition_order():
@@ -50,14 +51,9 @@ def test_every_assignment_is_complete(assignment):
 
 
 def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
-    import io
-    import json
-    import unittest
-
-    from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
-
-    from grader.core.checks import Scored, run_check
-    from grader.core.results import _test_case
+    from grader.core.checks import Scored
+    from grader.core.grading import run_check
+    from grader.core.results import gradescope_results
 
     info = CheckInfo("8", 9.0, False, "NLL scaled between baselines", "nll")
     ctx = Context(types.SimpleNamespace(reference=None), info, run_seed=1)
@@ -65,10 +61,8 @@ def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
     assert run_check(lambda _: Scored(12.0, "r"), ctx).points == 9.0
     verdict = run_check(lambda _: Scored(3.5, "NLL 12.1 between 15.6 and 11.0", {"Test NLL": (12.1, "asc")}), ctx)
     checks = [(info, None), (CheckInfo("8", 1.0, True, "file is valid", "valid"), None)]
-    case = _test_case(types.SimpleNamespace(folder="fake", hidden_visibility="after_published"), checks, [verdict, None])
-    stream = io.StringIO()
-    JSONTestRunner(stream=stream, failure_prefix="").run(unittest.defaultTestLoader.loadTestsFromTestCase(case))
-    results = json.loads(stream.getvalue())
+    assignment = types.SimpleNamespace(id="fake", hidden_visibility="after_published")
+    results = gradescope_results(Graded(assignment, checks, [verdict, None], seed=1, public_only=False, seconds=0.0))
     scored = next(t for t in results["tests"] if t["name"].startswith("NLL"))
     assert scored["score"] == 3.5 and scored["max_score"] == 9.0 and scored["status"] == "failed"
     assert "NLL 12.1 between 15.6 and 11.0" in scored["output"]
@@ -76,8 +70,28 @@ def test_a_scored_check_earns_its_share_and_fills_the_leaderboard():
     assert results["leaderboard"] == [{"name": "Test NLL", "value": 12.1, "order": "asc"}]
 
 
+def test_a_broken_rule_deducts_its_penalty_but_never_below_zero():
+    from grader.core.results import gradescope_results
+
+    rule = CheckInfo("3", 0.0, True, "Uses only the allowed imports", "imports", "3.0", penalty=2.0)
+    earned = CheckInfo("3", 1.0, True, "log_posterior matches", "matches", "3.1")
+    assignment = types.SimpleNamespace(id="fake", hidden_visibility="after_published")
+
+    def results(verdicts):
+        graded = Graded(assignment, [(rule, None), (earned, None)], verdicts, seed=1, public_only=True, seconds=0.0)
+        return gradescope_results(graded)
+    kept = results([None, None])
+    assert [(t["score"], t["max_score"], t["status"]) for t in kept["tests"]] == [(0.0, 0.0, "passed"),
+                                                                                  (1.0, 1.0, "passed")]
+    broken = results(["imports torch.distributions", None])
+    assert [(t["score"], t["status"]) for t in broken["tests"]] == [(-2.0, "failed"), (1.0, "passed")]
+    assert broken["tests"][0]["output"] == "imports torch.distributions\n"
+    assert broken["score"] == 0.0  # the total is clipped at zero
+
+
 def test_a_bug_in_a_check_is_a_grader_error_held_for_the_staff():
-    from grader.core.checks import GraderError, run_check
+    from grader.core.checks import GraderError
+    from grader.core.grading import run_check
 
     info = CheckInfo("3a", 1.0, False, "t", "buggy")
     ctx = Context(types.SimpleNamespace(), info, run_seed=1)

@@ -4,7 +4,8 @@ import dataclasses
 
 from conftest import Grader, validate_results
 from grader.core import assignments
-from grader.core.results import GRADER_ERROR_TAG, self_check_report
+from grader.core.reports import self_check_report
+from grader.core.results import GRADER_ERROR_TAG
 
 
 def test_a_failing_check_is_held_for_the_staff_and_the_results_stay_valid(monkeypatch):

@@ -14,7 +14,8 @@ from torch import nn
 from conftest import Grader, validate_results
 from grader import REPO_ROOT
 from grader.core import assignments
-from grader.core.checks import CheckInfo, Context, GraderError, run_check
+from grader.core.checks import CheckInfo, GraderError
+from grader.core.grading import Context, run_check
 from grader.core.results import GRADER_ERROR_TAG
 from grader.core.torch_compare import draw_for_shapes
 from grader.core.torch_model import GradientFlow, Run, Trace

@@ -41,12 +41,14 @@ def test_a_rule_kept_as_far_as_the_source_shows_names_eval_for_the_staff_without
     import types
 
     from grader.assignments.cs689_hw4 import checks
-    from grader.core.checks import CheckInfo, Context, Scored, run_check
+    from grader.core.checks import CheckInfo, Scored
+    from grader.core.grading import Context, run_check
 
     def verdict(source):
-        session = types.SimpleNamespace(source=lambda name: source)
         info = CheckInfo("3", 0.0, True, "rule", "no_ready_made_density", "3.0", penalty=2.0)
-        return run_check(checks.no_ready_made_density, Context(session, info, run_seed=0))
+        ctx = Context(types.SimpleNamespace(), info, run_seed=0)
+        ctx.source = lambda name: source  # the check reads gmm.py through ctx.source only
+        return run_check(checks.no_ready_made_density, ctx)
 
     assert verdict("import torch\ndef log_posterior(X, mu, Sigma, pi):\n    return torch.linalg.cholesky(Sigma)\n") is None
     noted = verdict('import torch\nD = eval("torch.distri" + "butions")\n')

@@ -3,8 +3,7 @@ import shutil
 
 from grader.assignments.cs689_hw4 import checks
 from grader.core import assignments
-from grader.core.checks import Context, run_check
-from grader.core.results import Session
+from grader.core.grading import Context, Session, run_check
 
 cs689 = assignments.get("cs689-hw4")
 

@@ -4,7 +4,6 @@ import functools
 import json
 import pickle
 import shutil
-import types
 
 import numpy as np
 import pytest
@@ -14,8 +13,8 @@ from conftest import failed_checks, validate_results
 from grader.assignments.cs689_hw4 import checks, music, scoring
 from grader.assignments.cs689_hw4.baselines import measure, train_songs
 from grader.core import assignments
-from grader.core.checks import CheckFailed, CheckInfo, Context
-from grader.errors import SubmissionError
+from grader.core.checks import CheckFailed, CheckInfo
+from grader.core.grading import Context, Session
 
 cs689 = assignments.get("cs689-hw4")
 DATA = cs689.data_dir
@@ -121,16 +120,10 @@ def test_the_sigma_floor_bounds_the_score():
 
 # ------------------------------------------------------------------------------ note_predictions.pt
 
-def _fake_ctx(folder):
-    session = types.SimpleNamespace(assignment=cs689, reference=None)
-    session.data_file = lambda name, limit: _data_file(folder / name, limit)
+def _context(folder):
+    """A hidden check's context on ``folder``, for checks that only read its files (no sandbox)."""
+    session = Session(cs689, folder, sandbox=None, reference=None, seed=0, budget=60)
     return Context(session, CheckInfo("8", 9.0, False, "t", "t"), run_seed=0)
-
-
-def _data_file(path, limit):
-    if path.stat().st_size > limit:
-        raise SubmissionError(f"{path.name} is over the limit")
-    return path
 
 
 class RunsCode:
@@ -170,14 +163,14 @@ def test_each_corrupt_predictions_file_gets_its_own_message(tmp_path, case):
     content, expected = CORRUPT[case]
     torch.save(content, tmp_path / "note_predictions.pt")
     with pytest.raises(CheckFailed) as failure:
-        checks._load_predictions(_fake_ctx(tmp_path))
+        checks._load_predictions(_context(tmp_path))
     assert expected in str(failure.value)
 
 
 def test_a_pickle_that_would_run_code_is_refused_unrun(tmp_path, capsys):
     torch.save({"x": RunsCode()}, tmp_path / "note_predictions.pt", pickle_module=pickle)
     with pytest.raises(CheckFailed, match="could not be loaded with torch.load"):
-        checks._load_predictions(_fake_ctx(tmp_path))
+        checks._load_predictions(_context(tmp_path))
     assert "this must never run" not in capsys.readouterr().out
 
 
@@ -228,7 +221,7 @@ def test_a_collapsed_sigma_is_scored_at_the_floor_and_the_report_says_so(tmp_pat
     collapsed = _valid()
     collapsed[:, 133] = 1e-3   # volume sigmas far below the floor
     torch.save(collapsed, tmp_path / "note_predictions.pt")
-    scored = checks.test_negative_log_likelihood(_fake_ctx(tmp_path))
+    scored = checks.test_negative_log_likelihood(_context(tmp_path))
     floor = cs689.settings["sigma_floor"]
     assert scored.leaderboard["Test NLL (lower is better)"][0] == pytest.approx(
         scoring.mean_nll(collapsed, TARGETS, floor), abs=1e-4)

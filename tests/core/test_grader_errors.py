@@ -1,6 +1,7 @@
 """A check whose own code fails is neither passed nor failed: it earns nothing and deducts nothing until the
 staff look at it, says so to the student, and is listed for the staff in the results' extra_data."""
 import dataclasses
+import re
 
 from conftest import Grader, validate_results
 from grader.core import assignments
@@ -33,3 +34,24 @@ def test_a_failing_check_is_held_for_the_staff_and_the_results_stay_valid(monkey
     assert "could not be judged" in results["output"]
     report = self_check_report(results)
     assert "not judged" in report and "What to fix" not in report and "public checks passed" not in report
+
+
+def test_the_class_summary_lists_checks_not_judged_apart_from_failures(monkeypatch, tmp_path):
+    from grader.staff.batch import Submission, write_reports
+
+    assignment = assignments.get("csci567-hw3")
+    info, _ = next(c for c in assignment.checks if c[0].public and not c[0].penalty)
+
+    def broken(ctx):
+        return [][1]
+
+    monkeypatch.setitem(vars(assignment), "checks", [(dataclasses.replace(info, name="broken_check"), broken)])
+    grader = Grader(assignment)
+    try:
+        results = grader.grade(assignment.reference_dir, public_only=True)
+    finally:
+        grader.sandbox.close()
+    summary = write_reports(assignment, tmp_path, [(Submission("student_1", tmp_path, "Ada"), results)])
+    assert "not judged: grader errors" in summary
+    assert re.search(rf"student_1\s+{re.escape(info.number)}\n", summary)
+    assert "broken" not in summary.split("most often failed check")[-1]  # a grader error is no student failure

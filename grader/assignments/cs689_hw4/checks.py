@@ -171,6 +171,9 @@ def stable_on_hard_problems(ctx):
                                  (1e6, True, "ill-conditioned covariances and far-away inputs")):
         X, mu, Sigma, pi = _problem(rng, int(rng.integers(4, 12)), int(rng.integers(2, 6)), int(rng.integers(5, 25)),
                                     condition, far)
+        # Every covariance of unit determinant (the spectra above already have it), so the normalising constant
+        # cancels: a wrong determinant term is charged in 3a.3, 3a.4 and 3b, and here only stability counts.
+        Sigma = Sigma / torch.exp(torch.linalg.slogdet(Sigma).logabsdet / X.shape[1])[:, None, None]
         expect_close(f"log_posterior on {what} ({_describe(X, mu)})", ctx.reference.gmm.log_posterior(X, mu, Sigma, pi),
                      _posterior(ctx, X, mu, Sigma, pi, what), **TOL)
 
@@ -271,9 +274,13 @@ def left_half_matches_reference_on_other_images(ctx):
     mu, Sigma, pi, _ = _official(ctx)
     X = _heldout(ctx, 20)
     left = ctx.reference.gmm.LEFT_HALF
-    expect_close("log_posterior_observed on the left half of 20 held-out images",
+    # To three decimals: what this check owns is the marginal on the observed pixels; the rounding of single
+    # precision (about 1e-4 on these images) is charged in 3a.6 and 3b, and a wrong marginal is off by far more.
+    expect_close("log_posterior_observed on the left half of 20 held-out images (to three decimals here: the "
+                 "precision of four decimals is checked on the full images in 3a and 3b)",
                  ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
-                 _posterior(ctx, X, mu, Sigma, pi, "the left half of 20 held-out images", observed=left), **TOL)
+                 _posterior(ctx, X, mu, Sigma, pi, "the left half of 20 held-out images", observed=left),
+                 atol=1e-3, rtol=1e-6)
 
 
 # ------------------------------------------------------------------------------ 3d

@@ -64,6 +64,8 @@ def test_mistake_loses_points_in_the_right_place(graders, assignment_id, case):
     failed = failed_checks(results)
     for check_name in spec["fails"]:
         assert grader.title(check_name) in failed, f"{case} should fail {check_name}"
+    for check_name in spec.get("passes", []):  # a check that must not charge a mistake owned by another
+        assert grader.title(check_name) not in failed, f"{case} should pass {check_name}"
     for question in spec.get("keeps", []):
         lost = [t["name"] for t in results["tests"]
                 if t["number"].rsplit(".", 1)[0] == question and t["status"] != "passed"]

@@ -102,6 +102,43 @@ def _describe(X, mu):
     return f"{len(X)} data cases, {mu.shape[0]} components in {mu.shape[1]} dimensions"
 
 
+def _agrees(found, expected, atol, rtol):
+    found, expected = found.double(), expected.double()
+    return found.shape == expected.shape and bool(((found - expected).abs() <= atol + rtol * expected.abs()).all())
+
+
+def _picks_the_reference_components(ctx):
+    """Whether the submission's log_posterior gives the reference's most likely component for each of the 10
+    supplied images: a slip in it (a missing log pi, single precision) does; a stand-in does not."""
+    mu, Sigma, pi, X = _official(ctx)
+    own = ctx.call(log_posterior_supplied, X, str(ctx.data_dir / SUPPLIED_MODEL),
+                   doing="calling log_posterior on the 10 supplied images")
+    return isinstance(own, torch.Tensor) and tuple(own.shape) == (len(X), len(mu)) and \
+        torch.equal(own.argmax(dim=1), ctx.reference.gmm.log_posterior(X, mu, Sigma, pi).argmax(dim=1))
+
+
+def _expect_observed(ctx, X, mu, Sigma, pi, observed, what, label, atol=TOL["atol"], rtol=TOL["rtol"], sent=None):
+    """log_posterior_observed on ``what`` against the reference, modulo a slip in log_posterior (charged in 3a
+    and 3b). 3c asks for the posterior under the marginal on the observed features: code whose
+    log_posterior_observed gives exactly its own log_posterior on that marginal has done that part right,
+    and passes with a note, unless its log_posterior is a stand-in rather than a slip. ``sent``: the model as
+    the submission gets it (``SUPPLIED`` for the supplied one, mapped rather than sent), else (mu, Sigma, pi)."""
+    expected = ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, observed)
+    found = _posterior(ctx, X, *(sent or (mu, Sigma, pi)), what, observed=observed)
+    if _agrees(found, expected, atol, rtol):
+        return None
+    index = torch.as_tensor(observed, dtype=torch.long)
+    own = ctx.call(log_posterior, X[:, index], mu[:, index], Sigma[:, index][:, :, index], pi,
+                   doing=f"calling log_posterior on the observed features of {what}")
+    if isinstance(own, torch.Tensor) and _agrees(found, own, atol=1e-6, rtol=1e-6) and \
+            not _agrees(own, expected, atol, rtol) and _picks_the_reference_components(ctx):
+        return Scored(ctx.info.points, f"{label}: your values differ from the reference's, but they are exactly what "
+                      "your log_posterior gives on the observed features (the marginal, as 3c asks). The difference "
+                      "comes from log_posterior, which 3a and 3b charge, so it is not charged again here.")
+    expect_close(label, expected, found, atol=atol, rtol=rtol)
+    return None
+
+
 # ------------------------------------------------------------------------------ the rule
 
 @check("3", points=0, penalty="ready_made_density", public=True, number="3.0", files=[FILE])
@@ -183,6 +220,11 @@ def stable_on_hard_problems(ctx):
                                  (1e6, True, "ill-conditioned covariances and far-away inputs")):
         X, mu, Sigma, pi = _problem(rng, int(rng.integers(4, 12)), int(rng.integers(2, 6)), int(rng.integers(5, 25)),
                                     condition, far)
+        # Equal weights and covariances of unit determinant (the spectra above already have it): the log pi and
+        # log-determinant terms cancel, so a slip in them (charged in 3a.3, 3a.4 and 3b) is not charged again;
+        # here only the quadratic forms and their normalisation count, where stability matters.
+        Sigma = Sigma / torch.exp(torch.linalg.slogdet(Sigma).logabsdet / X.shape[1])[:, None, None]
+        pi = torch.full_like(pi, 1.0 / len(pi))
         expect_close(f"log_posterior on {what} ({_describe(X, mu)})", ctx.reference.gmm.log_posterior(X, mu, Sigma, pi),
                      _posterior(ctx, X, mu, Sigma, pi, what), **TOL)
 
@@ -262,15 +304,15 @@ def unobserved_features_are_ignored(ctx):
 def observed_matches_reference_on_random_models(ctx):
     """3c: log_posterior_observed matches the reference on random models and random observed features"""
     rng = ctx.np_random()
+    noted = None
     for _ in range(3):
         X, mu, Sigma, pi = _problem(rng, int(rng.integers(3, 15)), int(rng.integers(2, 6)), int(rng.integers(3, 25)))
         observed = sorted(rng.choice(X.shape[1], size=int(rng.integers(1, X.shape[1])), replace=False).tolist())
         if rng.random() < 0.5:
             observed = observed[::-1]
         what = f"{_describe(X, mu)}, features {observed} observed"
-        expect_close(f"log_posterior_observed on {what}",
-                     ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, observed),
-                     _posterior(ctx, X, mu, Sigma, pi, what, observed=observed), **TOL)
+        noted = _expect_observed(ctx, X, mu, Sigma, pi, observed, what, f"log_posterior_observed on {what}") or noted
+    return noted
 
 
 @check("3c", points=1, files=[FILE])
@@ -279,9 +321,12 @@ def left_half_matches_reference_on_other_images(ctx):
     mu, Sigma, pi, _ = _official(ctx)
     X = _heldout(ctx, 20)
     left = ctx.reference.gmm.LEFT_HALF
-    expect_close("log_posterior_observed on the left half of 20 held-out images",
-                 ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
-                 _posterior(ctx, X, *SUPPLIED, "the left half of 20 held-out images", observed=left), **TOL)
+    # To three decimals: what this check owns is the marginal on the observed pixels; the rounding of single
+    # precision (about 1e-4 on these images) is charged in 3a.6 and 3b, and a wrong marginal is off by far more.
+    return _expect_observed(ctx, X, mu, Sigma, pi, left, "the left half of 20 held-out images",
+                            "log_posterior_observed on the left half of 20 held-out images (to three decimals here: "
+                            "the precision of four decimals is checked on the full images in 3a and 3b)",
+                            atol=1e-3, rtol=1e-6, sent=SUPPLIED)
 
 
 # ------------------------------------------------------------------------------ 3d
@@ -291,9 +336,8 @@ def left_half_table_on_the_supplied_images(ctx):
     """3d: the table for the left half of the 10 supplied images agrees with the reference to four decimals"""
     mu, Sigma, pi, X = _official(ctx)
     left = ctx.reference.gmm.LEFT_HALF
-    expect_close("the 3d table (left half: columns 0-13 of every row of each image)",
-                 ctx.reference.gmm.log_posterior_observed(X, mu, Sigma, pi, left),
-                 _posterior(ctx, X, *SUPPLIED, "the left half of the 10 supplied images", observed=left), **TOL)
+    return _expect_observed(ctx, X, mu, Sigma, pi, left, "the left half of the 10 supplied images",
+                            "the 3d table (left half: columns 0-13 of every row of each image)", sent=SUPPLIED)
 
 
 # ------------------------------------------------------------------------------ part 2: 4 (the data loader)

@@ -41,6 +41,19 @@ FULL = {
     joint = torch.stack(columns, dim=1)
     return joint - torch.logsumexp(joint, dim=1, keepdim=True)
 ''',
+    # As a student who published a solution wrote it: one component at a time with an explicit inverse and
+    # logdet, the dimension read from the wrong axis (a constant that cancels), and a hand-made log-sum-exp.
+    "inverse_and_logdet_per_component": '''    D = X.shape[0]
+    columns = []
+    for k in range(mu.shape[0]):
+        centred = X - mu[k].unsqueeze(0)
+        precision = torch.inverse(Sigma[k])
+        quadratic = torch.sum(torch.matmul(centred, precision) * centred, dim=1)
+        columns.append(log_pi[k] - 0.5 * torch.logdet(Sigma[k]) - 0.5 * D * math.log(2 * math.pi) - 0.5 * quadratic)
+    joint = torch.stack(columns, dim=1)
+    largest = torch.max(joint, dim=1, keepdim=True)[0]
+    return joint - (largest + torch.log(torch.sum(torch.exp(joint - largest), dim=1, keepdim=True)))
+''',
     "cholesky_solve_without_constant": '''    L = torch.linalg.cholesky(Sigma)
     diff = (X[None] - mu[:, None]).transpose(1, 2)
     maha = (diff * torch.cholesky_solve(diff, L)).sum(1)
@@ -96,6 +109,17 @@ WRONG_FULL = {
     return joint - torch.logsumexp(joint, dim=1, keepdim=True)
 ''',
     "wrong_first_covariance_for_all": FULL["loop_over_components"].replace("cholesky(Sigma[k])", "cholesky(Sigma[0])"),
+    # After published course code: the quadratic form continues the expression on a new line without
+    # parentheses, so Python reads it as a statement of its own and the joint keeps only log pi and the determinant.
+    "wrong_quadratic_form_lost_at_a_line_break": '''    precision = torch.inverse(Sigma)
+    centred = X[None, :, :] - mu[:, None, :]
+    joint = log_pi[:, None] - 0.5 * torch.logdet(2 * math.pi * Sigma)[:, None]
+    - 0.5 * (centred @ precision * centred).sum(-1)
+    return (joint - torch.logsumexp(joint, 0)).T
+''',
+    # a stand-in: every component equally likely whatever x is (3c and 3d must not excuse it as a slip)
+    "wrong_uniform_stand_in": '''    return torch.full((X.shape[0], mu.shape[0]), -math.log(mu.shape[0]), dtype=torch.float64)
+''',
     "wrong_single_precision": FULL["solve_and_slogdet"].replace("    D = X.shape[1]\n",
                                                                 "    D = X.shape[1]\n    X, mu, Sigma = X.float(), mu.float(), Sigma.float()\n    log_pi = log_pi.float()\n"),
 }

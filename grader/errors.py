@@ -16,3 +16,7 @@ class SandboxError(Exception):
 class ProbeError(Exception):
     """A probe (the grader's code in the worker) raised with none of the student's code on the stack: a
     grader error, for the staff; the text says what was being done and what was raised."""
+
+
+class NotAProbe(ProbeError):
+    """A check asked the worker to run something that is not a probe: the course's mistake, for the staff."""

@@ -5,10 +5,26 @@
         '''Block keeps the shape of its input'''
         ...
 
-A check receives a ``Context``: ``ctx.call`` runs a probe on the submission in a fresh
-sandboxed worker, ``ctx.rng`` draws this check's inputs, and ``ctx.reference`` gives the
-reference modules to hidden checks only. A check passes by returning and fails by raising
-``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
+A check receives a ``Context``. Everything it asks of the submission runs in the check's own
+fresh sandboxed worker:
+
+    found = ctx.call_function("softmax", "cross_entropy", y, y_hat)   # a submitted plain function
+    found.value, found.changed_input
+    model = ctx.model("hw2_ResNet", "ResNet", 4, 10)                   # a submitted torch model
+    model.trace(x).layers, model.run(x, train=True).output
+    ctx.call(probes.backward_run, params, cache)                        # a probe of the assignment
+
+``ctx.call`` takes the probe function itself (a misspelt one fails when checks.py is imported): a
+public function ``probe(sub, *args, **kwargs)`` of the assignment's ``probes.py`` or of the engine's
+``grader/sandbox/probes.py`` and ``torch_probes.py``, that runs in the worker, reaches the submission
+through ``sub.attr(module, name)`` (``sub.state`` keeps values between the probes of one check), and
+returns plain data: numbers, strings, None, tensors, numpy arrays (0-d stays 0-d), and lists, tuples
+and dicts of them. Passing anything else, or a probe failing with none of the student's code on the
+stack, is a grader error held for the staff, never the student's. ``doing=`` says what was being done
+("calling relu on a (2, 3) array") in the message the student reads when their code fails there.
+``ctx.rng``, ``ctx.randn``, ``ctx.randint`` and ``ctx.np_random()`` draw this check's inputs, and
+``ctx.reference`` gives the reference modules to hidden checks only. A check passes by returning and
+fails by raising ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
 """
 import dataclasses
 import hashlib
@@ -42,6 +58,15 @@ class GraderError:
     to finish: neither passed nor failed. It is never blamed on the student: the check is held for the staff
     (it earns nothing until they look) and ``detail`` (what raised, where) goes to them."""
     detail: str
+
+
+@dataclass(frozen=True)
+class FunctionResult:
+    """What ``ctx.call_function`` brings back from the worker: the function's ``value`` as plain data (a numpy
+    scalar arrives as the Python number it holds; arrays and tensors keep their shape, 0-d included), and
+    whether the function ``changed_input``, i.e. modified an array, tensor or container it was given."""
+    value: object
+    changed_input: bool
 
 
 @dataclass(frozen=True)
@@ -140,10 +165,33 @@ class Context:
         return self._session.assignment
 
     def call(self, probe, *args, doing=None, timeout=None, **kwargs):
-        """Run ``probe`` on the submission inside this check's worker; returns plain data."""
+        """Run ``probe(sub, *args, **kwargs)`` on the submission inside this check's worker and return its
+        answer (plain data). ``probe`` is the function itself, from the assignment's ``probes`` module or the
+        engine's (``grader.sandbox.probes``, ``grader.sandbox.torch_probes``); anything else is a grader
+        error. ``doing`` completes "while ..." in what the student reads if their code fails there."""
         if self._worker is None:
             self._worker = self._session.spawn_worker(self.info.files)
         return self._worker.call(probe, *args, doing=doing, timeout=timeout, **kwargs)
+
+    def call_function(self, module, name, *args, doing=None, timeout=None, **kwargs) -> "FunctionResult":
+        """Call the function ``name`` of the submitted ``module`` on copies of ``args`` and ``kwargs`` (plain
+        data: numbers, strings, numpy arrays, tensors, lists and dicts of them) in this check's worker; see
+        ``FunctionResult`` for what comes back. ``doing`` defaults to "calling <name>"."""
+        from grader.sandbox.probes import call_function
+
+        doing = doing or f"calling {name}"
+        reply = self.call(call_function, module, name, *args, doing=doing, timeout=timeout, **kwargs)
+        if not isinstance(reply, dict) or "result" not in reply:
+            raise SubmissionError(f"The process running your code answered in a form the grader does not know "
+                                  f"while {doing}.")
+        return FunctionResult(reply["result"], bool(reply.get("changed_input")))
+
+    def model(self, module, factory, *args, doing=None, **kwargs):
+        """Build ``factory(*args, **kwargs)`` of the submitted ``module`` (a torch model) in this check's
+        worker: a handle to trace and run it (see ``grader.core.torch_model.Model``)."""
+        from grader.core.torch_model import Model
+
+        return Model(self, module, factory, args, kwargs, doing=doing)
 
     @property
     def output(self):

@@ -24,6 +24,7 @@ from pathlib import Path
 from grader import REPO_ROOT
 from grader.errors import ProbeError, SandboxError, SubmissionError
 from grader.sandbox import protocol
+from grader.sandbox.worker import probe_name
 
 
 @dataclass
@@ -297,9 +298,11 @@ class Worker:
             raise SubmissionError(f"{error['module']}.py could not be imported.\n" + format_error(error))
 
     def call(self, probe, *args, timeout=None, doing=None, **kwargs):
-        doing = doing or f"running {probe}"
+        """Run ``probe`` (a function of a probes module, see ``worker.probe_name``) in the worker."""
+        name = probe_name(probe, self.sandbox.probes)
+        doing = doing or f"running {probe.__name__}"
         try:
-            protocol.send(self.channel, {"probe": probe, "args": list(args), "kwargs": kwargs})
+            protocol.send(self.channel, {"probe": name, "args": list(args), "kwargs": kwargs})
         except OSError:
             raise self._death(doing) from None
         reply = self._receive(timeout or self.limits.call_timeout, doing)
@@ -307,7 +310,7 @@ class Worker:
             raise reply
         if not reply["ok"]:
             if reply["error"].get("origin") == "grader":
-                raise ProbeError(f"The probe {probe!r} raised while {doing}: {reply['error']['type']}: "
+                raise ProbeError(f"The probe {probe.__name__!r} raised while {doing}: {reply['error']['type']}: "
                                  f"{reply['error']['message']}")
             raise SubmissionError(f"Your code raised an error while {doing}.\n" + format_error(reply["error"]))
         return reply["value"]
@@ -333,7 +336,9 @@ class Sandbox:
     """A warm zygote that hands out sandboxed workers; one per grading session, reusable."""
 
     def __init__(self, probes: str, limits: Limits = None, protected=()):
-        self.limits = limits or Limits()
+        """``probes``: the assignment's probes module (workers answer its probes and the engine's; it may not
+        exist, for an assignment that needs only the engine's)."""
+        self.probes, self.limits = probes, limits or Limits()
         self._lease = UidLease() if os.geteuid() == 0 else None
         self.user = self._lease.user if self._lease else None
         if self.user is not None:

@@ -12,7 +12,6 @@ This module holds both sides: ``PortableSandbox`` (the grading process) and ``ma
 """
 import argparse
 import dataclasses
-import importlib
 import os
 import shutil
 import signal
@@ -199,7 +198,7 @@ def main():
         torch.set_num_threads(1)
         from grader.sandbox.worker import probe_table
 
-        probes = probe_table(importlib.import_module(args.probes))
+        probes = probe_table(args.probes)
     except BaseException:
         import traceback
 

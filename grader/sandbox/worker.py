@@ -5,10 +5,12 @@ there is no fork, see ``portable.py``), imports the submission's modules and the
 calls until the grader closes the channel. Nothing here is specific to one operating system.
 """
 import importlib
+import inspect
 import os
 import sys
 import traceback
 
+from grader.errors import NotAProbe
 from grader.sandbox import protocol
 
 
@@ -48,17 +50,50 @@ class Submission:
             raise missing from None
 
 
-def probe_table(module):
-    """Each public probe of ``module`` as the function object it is now. The zygote builds this before
-    any submission is imported and workers dispatch from it, so a submission that rebinds the probes
-    module's attributes (``probes.run_model = forged``) changes nothing the grader asks."""
+# The engine's probe modules: every worker answers their probes, beside the assignment's own (if any).
+ENGINE_PROBES = ("grader.sandbox.probes", "grader.sandbox.torch_probes")
+
+
+def _public_functions(module):
     return {name: value for name, value in vars(module).items()
-            if callable(value) and not name.startswith("_") and not isinstance(value, type)}
+            if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__}
+
+
+def probe_table(assignment_probes=None):
+    """{qualified name: function} of every probe a worker answers: the public functions defined in the
+    engine's probe modules and in ``assignment_probes`` (a module name; an assignment may have none).
+
+    The zygote builds this before any submission is imported and workers dispatch from it, so a submission
+    that rebinds a probes module's attributes (``probes.run_model = forged``) changes nothing the grader asks."""
+    table = {}
+    for name in dict.fromkeys([*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]):
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name and name == assignment_probes:
+                continue  # the assignment asks only the engine's probes
+            raise
+        for module_name in getattr(module, "WARM_IMPORTS", ()):
+            importlib.import_module(module_name)
+        table.update({f"{name}.{attr}": value for attr, value in _public_functions(module).items()})
+    return table
+
+
+def probe_name(probe, assignment_probes=None):
+    """The name under which a worker knows ``probe`` (a function of a probes module), checked in the grading
+    process: anything else, or a private helper, is the course's mistake (``NotAProbe``), never the student's."""
+    modules = [*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]
+    module = sys.modules.get(getattr(probe, "__module__", None) or "")
+    name = getattr(probe, "__name__", None)
+    if module is None or module.__name__ not in modules or _public_functions(module).get(name) is not probe:
+        raise NotAProbe(f"{getattr(probe, '__qualname__', None) or repr(probe)} is not a probe; a probe is a public "
+                        f"function of {', '.join(modules)}")
+    return f"{module.__name__}.{name}"
 
 
 def serve(channel, module_names, folder, probes):
     """Import ``module_names`` from ``folder`` (the current directory), report how that went, then
-    answer probe calls from ``channel`` (``probes``: a ``probe_table``) until it closes; never returns."""
+    answer probe calls from ``channel`` (``probes``: a ``probe_table``, keyed by ``probe_name``) until it closes; never returns."""
     main_pid = os.getpid()
 
     def reply(message):

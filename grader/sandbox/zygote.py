@@ -1,7 +1,7 @@
 """The sandbox side: a warm process that forks one worker per check.
 
 The grading process starts this module with ``python -m grader.sandbox.zygote``. It imports
-torch, numpy and the assignment's probes once, then waits for requests on a control
+torch, numpy and the probes (the engine's and the assignment's) once, then waits for requests on a control
 socket. For each request it forks a worker that drops to the sandbox user (when started
 as root), applies resource limits, imports the submission and answers probe calls. A
 worker therefore costs a fork rather than a cold torch import, and a check that crashes
@@ -14,7 +14,6 @@ re-parented to the supervisor and killed, with the worker, at ``reap``.
 """
 import argparse
 import ctypes
-import importlib
 import json
 import os
 import resource
@@ -180,7 +179,7 @@ def main():
     import numpy  # noqa: F401  (warm imports shared by every forked worker)
     import torch  # noqa: F401
     import torch.nn.functional  # noqa: F401
-    probes = probe_table(importlib.import_module(args.probes))
+    probes = probe_table(args.probes)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     baseline_vm = _vm_bytes()
     layers = containment.detect_layers(args.view)

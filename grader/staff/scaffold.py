@@ -103,7 +103,7 @@ TOL = dict(atol=1e-8, rtol=1e-6)
 def example_keeps_the_shape(ctx):
     """Question 1: example returns an array of the shape of its input"""
     x = np.arange(6.0).reshape(2, 3)
-    found = ctx.call_function("{module}", "example", x, doing="calling example on a (2, 3) array")
+    found = ctx.call_function("{module}", "example", x, doing="calling example on a (2, 3) array").value
     expect_shape("example(x) for x of shape (2, 3)", x.shape, np.shape(found))
 
 
@@ -112,7 +112,7 @@ def example_matches_reference(ctx):
     """Question 1: example matches the reference on random arrays"""
     rng = ctx.np_random()
     x = rng.normal(size=(int(rng.integers(1, 6)), int(rng.integers(1, 6))))
-    found = ctx.call_function("{module}", "example", x, doing=f"calling example on an array of shape {{x.shape}}")
+    found = ctx.call_function("{module}", "example", x, doing=f"calling example on an array of shape {{x.shape}}").value
     expect_close(f"example(x) for x of shape {{x.shape}}", ctx.reference.{module}.example(x), found, **TOL)
 '''
 

@@ -46,10 +46,8 @@ def grader_cli(root, *args):
     return subprocess.run([sys.executable, "-m", *args], cwd=root, capture_output=True, text=True, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    """A copy of the repository without assignments, in which the walkthrough's steps were followed."""
-    root = tmp_path_factory.mktemp("newcomer") / "repo"
+def repository_without_assignments(root):
+    """A copy of the engine, the suite's tests of every assignment and what packaging reads, at ``root``."""
     shutil.copytree(REPO / "grader", root / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for folder in (root / "grader" / "assignments").iterdir():
         if folder.is_dir():
@@ -58,11 +56,18 @@ def example(tmp_path_factory):
     for name in COPIED:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / name, root / name)
+    return root
 
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    """A copy of the repository without assignments, in which the walkthrough's steps were followed."""
+    root = repository_without_assignments(tmp_path_factory.mktemp("newcomer") / "repo")
     command = walkthrough_command("python -m grader new ")
     created = grader_cli(root, *command[2:])
     assert created.returncode == 0, created.stderr
     again = grader_cli(root, *command[2:])
+    skeleton_grades = {folder: _graded(root, f"{folder}/ml101_hw1") for folder in ("reference", "student_template")}
     files = walkthrough_files()
     for path, text in files.items():
         if not path.endswith(("build_cases.py", "probes.py")):
@@ -72,11 +77,11 @@ def example(tmp_path_factory):
         completed = subprocess.run([sys.executable, *(["-m"] if step[0] == "grader" else []), *step], cwd=root,
                                    capture_output=True, text=True, timeout=600)
         assert completed.returncode == 0, completed.stderr
-    return root, created, again
+    return root, created, again, skeleton_grades
 
 
 def test_new_writes_the_skeleton_and_says_what_comes_next(example):
-    root, created, _ = example
+    root, created, _, _ = example
     for path in ["grader/assignments/ml101_hw1/config.toml", "grader/assignments/ml101_hw1/checks.py",
                  "reference/ml101_hw1/softmax_regression.py", "student_template/ml101_hw1/softmax_regression.py",
                  "tests/corpus/ml101_hw1/cases.toml"]:
@@ -84,29 +89,36 @@ def test_new_writes_the_skeleton_and_says_what_comes_next(example):
     assert "ml101-hw1 (folder ml101_hw1)" in created.stdout and "python -m grader templates" in created.stdout
 
 
+def test_the_skeleton_grades_as_it_is(example):
+    reference, template = example[3]["reference"], example[3]["student_template"]
+    assert reference["score"] == sum(t["max_score"] for t in reference["tests"]) > 0
+    assert template["score"] == 0 and all("not written yet" in t["output"] for t in template["tests"])
+
+
 def test_new_refuses_to_overwrite_and_names_what_is_in_the_way(example):
-    root, _, again = example
+    root, _, again, _ = example
     assert again.returncode == 2
     assert f"{root / 'grader' / 'assignments' / 'ml101_hw1'}" in again.stderr and "nothing was written" in again.stderr
 
 
-def _graded(root, submission):
+def _graded(root, submission, assignment="ml101-hw1"):
     out = root / "build" / f"{submission.replace('/', '_')}.json"
     out.parent.mkdir(exist_ok=True)
-    completed = grader_cli(root, "grader", "run", "ml101-hw1", submission, "-o", str(out))
+    out.unlink(missing_ok=True)
+    completed = grader_cli(root, "grader", "run", assignment, submission, "-o", str(out))
     assert completed.returncode == 0, completed.stderr
     return json.loads(out.read_text())
 
 
 def test_the_example_reference_gets_full_marks(example):
-    root, _, _ = example
+    root, _, _, _ = example
     results = _graded(root, "reference/ml101_hw1")
     assert [t["output"] for t in results["tests"] if t["status"] != "passed"] == []
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 10
 
 
 def test_an_example_mistake_loses_its_own_check_only(example):
-    root, _, _ = example
+    root, _, _, _ = example
     results = _graded(root, "tests/corpus/ml101_hw1/wrong_softmax_unstable")
     failed = {t["name"] for t in results["tests"] if t["status"] != "passed"}
     assert failed == {"Question 1: softmax stays finite when one row's scores are near 1000 and another's near -1000"}
@@ -114,7 +126,7 @@ def test_an_example_mistake_loses_its_own_check_only(example):
 
 
 def test_the_example_passes_the_suite_s_tests_of_every_assignment(example):
-    root, _, _ = example
+    root, _, _, _ = example
     completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", *SUITE, "-k", "ml101-hw1"], cwd=root,
                                capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stdout[-4000:]
@@ -137,6 +149,17 @@ def test_the_walkthrough_names_every_config_key_and_the_corpus_minimums():
 
 
 # ----------------------------------------------------------------------------- the skeleton on its own
+
+def test_the_skeleton_of_a_notebook_assignment_grades_as_it_is(tmp_path):
+    root = repository_without_assignments(tmp_path / "repo")
+    created = grader_cli(root, "grader", "new", "ml101_hw2", "--files", "net.ipynb")
+    assert created.returncode == 0, created.stderr
+    assert (root / "student_template/ml101_hw2/net.ipynb").is_file() and (root / "reference/ml101_hw2/net.ipynb").is_file()
+    reference, template = (_graded(root, f"{folder}/ml101_hw2", "ml101-hw2")
+                           for folder in ("reference", "student_template"))
+    assert reference["score"] == sum(t["max_score"] for t in reference["tests"]) > 0
+    assert template["score"] == 0 and all("not written yet" in t["output"] for t in template["tests"])
+
 
 def test_the_skeleton_of_a_notebook_and_a_data_file(tmp_path):
     written = write_skeleton("ml101_hw2", ["net.ipynb", "predictions.pt"], root=tmp_path)

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tomllib
+import types
 
 import pytest
 
@@ -34,12 +35,19 @@ def walkthrough_files():
     return {path: text for _, path, text in BLOCK.findall(WALKTHROUGH.read_text())}
 
 
+def walkthrough_commands():
+    """Every command of the walkthrough's shell blocks, as arguments (comments dropped)."""
+    commands = []
+    for block in re.findall(r"^```sh\n(.*?)^```$", WALKTHROUGH.read_text(), re.S | re.M):
+        commands += [shlex.split(line.split("  #")[0]) for line in block.splitlines() if line.strip()]
+    return commands
+
+
 def walkthrough_command(prefix):
-    """The first command of the walkthrough's shell blocks that starts with ``prefix``, as arguments."""
-    for line in WALKTHROUGH.read_text().splitlines():
-        if line.startswith(prefix):
-            return shlex.split(line.split("#")[0])
-    raise AssertionError(f"the walkthrough has no command {prefix!r}")
+    """The first command of the walkthrough that starts with ``prefix``."""
+    found = [c for c in walkthrough_commands() if " ".join(c).startswith(prefix)]
+    assert found, f"the walkthrough has no command {prefix!r}"
+    return found[0]
 
 
 def grader_cli(root, *args):
@@ -68,20 +76,23 @@ def example(tmp_path_factory):
     assert created.returncode == 0, created.stderr
     again = grader_cli(root, *command[2:])
     skeleton_grades = {folder: _graded(root, f"{folder}/ml101_hw1") for folder in ("reference", "student_template")}
-    files = walkthrough_files()
-    for path, text in files.items():
-        if not path.endswith(("build_cases.py", "probes.py")):
+    for path, text in walkthrough_files().items():
+        if not path.endswith("build_cases.py"):
             assert (root / path).exists(), f"`grader new` did not write {path}, which the walkthrough fills in"
         (root / path).write_text(text)
-    for step in (["grader", "templates"], ["tests/corpus/ml101_hw1/build_cases.py"]):
-        completed = subprocess.run([sys.executable, *(["-m"] if step[0] == "grader" else []), *step], cwd=root,
-                                   capture_output=True, text=True, timeout=600)
-        assert completed.returncode == 0, completed.stderr
-    return root, created, again, skeleton_grades
+    ran = {}
+    # The walkthrough's "Run it all", as it stands (its pytest line is the test below, on the suite's copy).
+    for command in walkthrough_commands():
+        if command[0] == "python" and command[1:3] != ["-m", "pytest"] and command[1:4] != ["-m", "grader", "new"]:
+            completed = subprocess.run([sys.executable, *command[1:]], cwd=root, capture_output=True, text=True,
+                                       timeout=600)
+            assert completed.returncode == (1 if "check" in command else 0), (command, completed.stderr)
+            ran[" ".join(command[1:4])] = completed
+    return types.SimpleNamespace(root=root, created=created, again=again, skeleton=skeleton_grades, ran=ran)
 
 
 def test_new_writes_the_skeleton_and_says_what_comes_next(example):
-    root, created, _, _ = example
+    root, created = example.root, example.created
     for path in ["grader/assignments/ml101_hw1/config.toml", "grader/assignments/ml101_hw1/checks.py",
                  "reference/ml101_hw1/softmax_regression.py", "student_template/ml101_hw1/softmax_regression.py",
                  "tests/corpus/ml101_hw1/cases.toml"]:
@@ -90,13 +101,13 @@ def test_new_writes_the_skeleton_and_says_what_comes_next(example):
 
 
 def test_the_skeleton_grades_as_it_is(example):
-    reference, template = example[3]["reference"], example[3]["student_template"]
+    reference, template = example.skeleton["reference"], example.skeleton["student_template"]
     assert reference["score"] == sum(t["max_score"] for t in reference["tests"]) > 0
     assert template["score"] == 0 and all("not written yet" in t["output"] for t in template["tests"])
 
 
 def test_new_refuses_to_overwrite_and_names_what_is_in_the_way(example):
-    root, _, again, _ = example
+    root, again = example.root, example.again
     assert again.returncode == 2
     assert f"{root / 'grader' / 'assignments' / 'ml101_hw1'}" in again.stderr and "nothing was written" in again.stderr
 
@@ -111,22 +122,27 @@ def _graded(root, submission, assignment="ml101-hw1"):
 
 
 def test_the_example_reference_gets_full_marks(example):
-    root, _, _, _ = example
-    results = _graded(root, "reference/ml101_hw1")
+    root = example.root
+    results = json.loads((root / "build" / "ref.json").read_text())  # written by the walkthrough's command
     assert [t["output"] for t in results["tests"] if t["status"] != "passed"] == []
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 10
 
 
 def test_an_example_mistake_loses_its_own_check_only(example):
-    root, _, _, _ = example
-    results = _graded(root, "tests/corpus/ml101_hw1/wrong_softmax_unstable")
+    root = example.root
+    results = json.loads((root / "build" / "wrong.json").read_text())
     failed = {t["name"] for t in results["tests"] if t["status"] != "passed"}
     assert failed == {"Question 1: softmax stays finite when one row's scores are near 1000 and another's near -1000"}
     assert results["score"] == 9
 
 
+def test_the_example_template_fails_the_public_checks_in_the_self_check(example):
+    check = example.ran["-m grader check"]
+    assert "Question 1: softmax" in check.stdout and "not written yet" in check.stdout
+
+
 def test_the_example_passes_the_suite_s_tests_of_every_assignment(example):
-    root, _, _, _ = example
+    root = example.root
     completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", *SUITE, "-k", "ml101-hw1"], cwd=root,
                                capture_output=True, text=True, timeout=900)
     assert completed.returncode == 0, completed.stdout[-4000:]

@@ -1,8 +1,9 @@
 """Finding assignments. Each is a folder ``grader/assignments/<id_with_underscores>/`` holding
 ``config.toml`` (what students submit, visibility, limits), ``checks.py`` (the checks, run in
-the grading process) and ``probes.py`` (what the checks may ask of a submission, run in the
-sandbox). Its reference lives in ``reference/<folder>/`` and its template in
-``student_template/<folder>/``. Adding an assignment means adding those folders, nothing here.
+the grading process) and, if the engine's probes (``grader/sandbox/probes.py``, ``torch_probes.py``)
+do not suffice, ``probes.py`` (what else the checks may ask of a submission, run in the sandbox).
+Its reference lives in ``reference/<folder>/`` and its template in ``student_template/<folder>/``.
+Adding an assignment means adding those folders, nothing here.
 """
 import dataclasses
 import importlib
@@ -80,6 +81,7 @@ class Assignment:
 
     @property
     def probes(self) -> str:
+        """The module of the assignment's own probes (it may not exist: the engine's are always there)."""
         return f"grader.assignments.{self.folder}.probes"
 
     @cached_property

@@ -12,16 +12,18 @@ fresh sandboxed worker:
     found.value, found.changed_input
     model = ctx.model("hw2_ResNet", "ResNet", 4, 10)                   # a submitted torch model
     model.trace(x).layers, model.run(x, train=True).output
-    ctx.call(probes.backward_run, params, cache)                        # a probe of the assignment
+    ctx.call(backward_run, params, cache)                               # a probe of the assignment
 
-``ctx.call`` takes the probe function itself (a misspelt one fails when checks.py is imported): a
-public function ``probe(sub, *args, **kwargs)`` of the assignment's ``probes.py`` or of the engine's
-``grader/sandbox/probes.py`` and ``torch_probes.py``, that runs in the worker, reaches the submission
-through ``sub.attr(module, name)`` (``sub.state`` keeps values between the probes of one check), and
-returns plain data: numbers, strings, None, tensors, numpy arrays (0-d stays 0-d), and lists, tuples
-and dicts of them. Passing anything else, or a probe failing with none of the student's code on the
-stack, is a grader error held for the staff, never the student's. ``doing=`` says what was being done
-("calling relu on a (2, 3) array") in the message the student reads when their code fails there.
+``ctx.call`` takes the probe function itself, imported by name at the top of checks.py
+(``from grader.assignments.<folder>.probes import backward_run``, so a misspelt one fails when
+checks.py is imported): a public function ``probe(sub, *args, **kwargs)`` of the assignment's
+``probes.py`` or of the engine's ``grader/sandbox/probes.py`` and ``torch_probes.py``. It runs in the
+worker, reaches the submission through ``sub.attr(module, name)`` (``sub.state`` keeps values between
+the probes of one check), and returns plain data: numbers, strings, None, tensors, numpy arrays (0-d
+stays 0-d), and lists, tuples and dicts of them. Passing anything else, or a probe failing with none
+of the student's code on the stack, is a grader error held for the staff, never the student's.
+``doing=`` says what was being done ("calling relu on a (2, 3) array") in the message the student
+reads when their code fails there.
 ``ctx.rng``, ``ctx.randn``, ``ctx.randint`` and ``ctx.np_random()`` draw this check's inputs, and
 ``ctx.reference`` gives the reference modules to hidden checks only. A check passes by returning and
 fails by raising ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).

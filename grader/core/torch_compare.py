@@ -19,11 +19,6 @@ OUTPUT_TOL = dict(atol=1e-4, rtol=1e-4)
 GRADIENT_TOL = dict(atol=1e-4, rtol=1e-3)
 
 
-def signature(factory, args):
-    """'Block(4)' rather than 'Block(4,)'."""
-    return f"{factory}({', '.join(map(repr, args))})"
-
-
 def layer_names(layers):
     """'the 2nd Conv2d to run (your `block.conv1`)' for each holder layer, in execution order."""
     seen, names = {}, []
@@ -101,34 +96,26 @@ def locate_divergence(names, expected_inputs, found_inputs):
     return ""
 
 
-def build_and_trace(ctx, module, factory, args, x):
-    """Build ``factory(*args)`` from the student's ``module`` in this check's worker and run it once on ``x``:
-    (what build_model reports, the traced layer calls)."""
-    built = ctx.call("build_model", module, factory, list(args), doing=f"building {signature(factory, args)}")
-    traced = ctx.call("trace_model", x, doing=f"running {signature(factory, args)} on an input of shape {tuple(x.shape)}")
-    return built, traced
-
-
-def compare_model(ctx, what, student_build, reference_model, x, train, gradients=False):
-    """The whole comparison: build, trace, load the same values, run both, compare everything."""
-    module, factory, args = student_build
-    _, student = build_and_trace(ctx, module, factory, args, x)
+def compare_model(ctx, what, model, reference_model, x, train, gradients=False):
+    """The whole comparison of the student's ``model`` (a ``ctx.model`` handle) with ``reference_model``:
+    trace, load the same values, run both, compare everything."""
+    student = model.trace(x)
     reference_model = reference_model.double()
     x_reference = x.double() if x.is_floating_point() else x  # word numbers stay integers
     reference_output, reference_calls = torch_trace.trace(reference_model, x_reference)
     expected_layers = torch_trace.holders(reference_calls)
-    found_layers = torch_trace.holders(student["calls"])
+    found_layers = student.layers
     match_layers(what, expected_layers, found_layers)
-    if list(student["output_shape"]) != list(reference_output.shape):
-        raise CheckFailed(f"{what}: the output has shape {tuple(student['output_shape'])}; expected "
+    if list(student.output_shape) != list(reference_output.shape):
+        raise CheckFailed(f"{what}: the output has shape {tuple(student.output_shape)}; expected "
                           f"{tuple(reference_output.shape)}.")
 
     values = draw_values(expected_layers, ctx.rng)
     out_weights = None
     if gradients:
-        out_weights = torch.randn(student["output_shape"], generator=ctx.rng)
-    found = ctx.call("run_model", x, train, values=values, out_weights=out_weights, double=True,
-                     doing=f"running {signature(factory, args)} in {'training' if train else 'evaluation'} mode")
+        out_weights = torch.randn(student.output_shape, generator=ctx.rng)
+    found = model.run(x, train, values=values, out_weights=out_weights, double=True,
+                      doing=f"running {model.name} in {'training' if train else 'evaluation'} mode")
     modules = [layer["module"] for layer in expected_layers]
     torch_trace.assign(modules, [{k: v.double() if v.is_floating_point() else v for k, v in t.items()}
                                  for t in values])
@@ -139,13 +126,14 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     names = layer_names(found_layers)
     # The worker's lists must cover every layer: a short list must fail, never skip comparisons.
     for key in ("layer_inputs", "buffers_after") + (("grads",) if gradients else ()):
-        if len(found.get(key) or []) != len(expected[key]):
+        if len(getattr(found, key) or []) != len(expected[key]):
             raise CheckFailed(f"{what}: your model reported {key.replace('_', ' ')} for "
-                              f"{len(found.get(key) or [])} layers; it has {len(expected[key])} layers with parameters.")
-    expect_close(f"{what}: output in {mode} mode", expected["output"], found["output"], **OUTPUT_TOL,
-                 hint=locate_divergence(names, expected["layer_inputs"], found["layer_inputs"]))
+                              f"{len(getattr(found, key) or [])} layers; it has {len(expected[key])} layers with "
+                              "parameters.")
+    expect_close(f"{what}: output in {mode} mode", expected["output"], found.output, **OUTPUT_TOL,
+                 hint=locate_divergence(names, expected["layer_inputs"], found.layer_inputs))
     if train:
-        for name, ref, stu in zip(names, expected["buffers_after"], found["buffers_after"], strict=True):
+        for name, ref, stu in zip(names, expected["buffers_after"], found.buffers_after, strict=True):
             for tensor, value in ref.items():
                 if value.is_floating_point():
                     expect_close(f"{what}: {tensor} of {name} after one training-mode pass",
@@ -153,8 +141,8 @@ def compare_model(ctx, what, student_build, reference_model, x, train, gradients
     if gradients:
         if x.is_floating_point():
             expect_close(f"{what}: gradient with respect to the input", expected["input_grad"],
-                         found["input_grad"], **GRADIENT_TOL)
-        for name, ref, stu in zip(names, expected["grads"], found["grads"], strict=True):
+                         found.input_grad, **GRADIENT_TOL)
+        for name, ref, stu in zip(names, expected["grads"], found.grads, strict=True):
             for tensor, value in ref.items():
                 expect_close(f"{what}: gradient with respect to the {tensor} of {name}", value,
                              stu.get(tensor), **GRADIENT_TOL,
@@ -210,24 +198,23 @@ def rebuilt_layer(what, name, layer, values):
     return module.double()
 
 
-def verified_run(ctx, what, module, factory, args, x, train=False):
-    """Build and trace the student's model, run it with values the grader draws and verify every layer
-    with parameters whose kind the grader can rebuild. Returns a dict: ``built`` and ``layers`` as the
-    worker reported them, ``values``, the ``run``, and ``rebuilt``, the grader's own verified layers.
-    Raises CheckFailed when a layer's report does not match what it computed."""
-    built, traced = build_and_trace(ctx, module, factory, args, x)
-    layers = torch_trace.holders(traced["calls"])
+def verified_run(ctx, what, model, x, train=False):
+    """Trace the student's ``model`` (a ``ctx.model`` handle), run it with values the grader draws and verify
+    every layer with parameters whose kind the grader can rebuild. Returns a dict: the ``trace`` and its
+    ``layers`` as the worker reported them, ``values``, the ``run``, and ``rebuilt``, the grader's own verified
+    layers. Raises CheckFailed when a layer's report does not match what it computed."""
+    traced = model.trace(x)
+    layers = traced.layers
     values = draw_for_shapes(layers, ctx.rng)
-    run = ctx.call("run_model", x, train, values=values, double=True,
-                   doing=f"running {signature(factory, args)} with values the grader chose")
+    run = model.run(x, train, values=values, double=True, doing=f"running {model.name} with values the grader chose")
     names = layer_names(layers)
     for key in ("layer_inputs", "layer_outputs"):
-        if len(run.get(key) or []) != len(layers):
-            raise CheckFailed(f"{what}: your model reported {key.replace('_', ' ')} for {len(run.get(key) or [])} "
-                              f"layers; it has {len(layers)} layers with parameters.")
+        if len(getattr(run, key) or []) != len(layers):
+            raise CheckFailed(f"{what}: your model reported {key.replace('_', ' ')} for "
+                              f"{len(getattr(run, key) or [])} layers; it has {len(layers)} layers with parameters.")
     rebuilt = []
-    for name, layer, tensors, given, computed in zip(names, layers, values, run["layer_inputs"],
-                                                     run["layer_outputs"], strict=True):
+    for name, layer, tensors, given, computed in zip(names, layers, values, run.layer_inputs,
+                                                     run.layer_outputs, strict=True):
         own = rebuilt_layer(what, name, layer, tensors)
         if own is None:  # a kind this check cannot rebuild: verified nothing, so it counts for nothing
             continue
@@ -240,7 +227,7 @@ def verified_run(ctx, what, module, factory, args, x, train=False):
                      expected, computed, **OUTPUT_TOL,
                      hint="The layer's reported settings or parameters are not the ones it computes with.")
         rebuilt.append(own)
-    return {"built": built, "traced": traced, "layers": layers, "values": values, "run": run, "rebuilt": rebuilt}
+    return {"trace": traced, "layers": layers, "values": values, "run": run, "rebuilt": rebuilt}
 
 
 def verified_parameter_count(rebuilt):
@@ -248,30 +235,31 @@ def verified_parameter_count(rebuilt):
     return sum(p.numel() for layer in rebuilt for p in layer.parameters())
 
 
-def verified_gradient_flow(ctx, what, module, factory, args, x, eps=1e-7):
-    """Which tensors of the holder layers (and the input) the output really depends on, judged by the
-    grader: the worker's gradient for each, along a random direction, must agree with the change of the
-    output that the grader measures from two runs with that tensor moved by +-eps along it. Returns
-    (layers, {(layer index, tensor name) or "input": gradient reaches it})."""
-    _, traced = build_and_trace(ctx, module, factory, args, x)
-    layers = torch_trace.holders(traced["calls"])
+def verified_gradient_flow(ctx, what, model, x, eps=1e-7):
+    """Which tensors of the holder layers (and the input) the output of the student's ``model`` (a
+    ``ctx.model`` handle) really depends on, judged by the grader: the worker's gradient for each, along a
+    random direction, must agree with the change of the output that the grader measures from two runs with
+    that tensor moved by +-eps along it. Returns (layers, their names, {(layer index, tensor name) or
+    "input": gradient reaches it})."""
+    traced = model.trace(x)
+    layers = traced.layers
     names = layer_names(layers)
     values = draw_for_shapes(layers, ctx.rng)
     x = x.double()
     out_weights = None
 
     def run(vals, inp, weights=None):
-        return ctx.call("run_model", inp, True, values=vals, out_weights=weights, double=True,
-                        doing=f"back-propagating through {signature(factory, args)}")
+        return model.run(inp, True, values=vals, out_weights=weights, double=True,
+                         doing=f"back-propagating through {model.name}")
 
-    out_weights = torch.randn(traced["output_shape"], generator=ctx.rng, dtype=torch.float64)
+    out_weights = torch.randn(traced.output_shape, generator=ctx.rng, dtype=torch.float64)
     base = run(values, x, out_weights)
-    if len(base.get("grads") or []) != len(layers):
-        raise CheckFailed(f"{what}: your model reported gradients for {len(base.get('grads') or [])} layers; it has "
+    if len(base.grads or []) != len(layers):
+        raise CheckFailed(f"{what}: your model reported gradients for {len(base.grads or [])} layers; it has "
                           f"{len(layers)} layers with parameters.")
 
     def measured(reported, plus, minus, direction):
-        change = ((plus["output"].double() - minus["output"].double()) * out_weights).sum() / (2 * eps)
+        change = ((plus.output.double() - minus.output.double()) * out_weights).sum() / (2 * eps)
         claimed = 0.0 if reported is None else float((reported.double() * direction).sum())
         if abs(claimed - float(change)) > 1e-4 + 1e-3 * abs(float(change)):
             raise CheckFailed(f"{what}: the reported gradient of {where} ({claimed:.6g} along a random direction) "
@@ -281,7 +269,7 @@ def verified_gradient_flow(ctx, what, module, factory, args, x, eps=1e-7):
     reaches = {}
     direction = torch.randn(x.shape, generator=ctx.rng, dtype=torch.float64)
     where = "the input"
-    reaches["input"] = measured(base.get("input_grad"), run(values, x + eps * direction),
+    reaches["input"] = measured(base.input_grad, run(values, x + eps * direction),
                                 run(values, x - eps * direction), direction)
     for index, (name, layer) in enumerate(zip(names, layers, strict=True)):
         for tensor in layer["tensors"]:
@@ -294,5 +282,5 @@ def verified_gradient_flow(ctx, what, module, factory, args, x, eps=1e-7):
                 shifted = [dict(v) for v in values]
                 shifted[index][tensor] = values[index][tensor].double() + sign * eps * direction
                 moved.append(run(shifted, x))
-            reaches[(index, tensor)] = measured(base["grads"][index].get(tensor), *moved, direction)
+            reaches[(index, tensor)] = measured(base.grads[index].get(tensor), *moved, direction)
     return layers, names, reaches

@@ -21,12 +21,12 @@ class NotPlainData(TypeError):
     student_fault = True
 
 
-def plain(value, what):
+def _plain(value, what):
     """``value`` as data that crosses the sandbox boundary; ``what`` names it in an error."""
     if isinstance(value, (list, tuple)):
-        return [plain(v, what) for v in value]
+        return [_plain(v, what) for v in value]
     if isinstance(value, dict):
-        return {str(k): plain(v, what) for k, v in value.items()}
+        return {str(k): _plain(v, what) for k, v in value.items()}
     if isinstance(value, (int, float, bool, str, np.generic)) or value is None:
         return value
     if isinstance(value, torch.Tensor):
@@ -67,4 +67,4 @@ def call_function(sub, module, name, *args, **kwargs):
     given_args, given_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)
     result = sub.attr(module, name)(*given_args, **given_kwargs)
     changed = not (_same(args, given_args) and _same(kwargs, given_kwargs))
-    return {"result": plain(result, name), "changed_input": changed}
+    return {"result": _plain(result, name), "changed_input": changed}

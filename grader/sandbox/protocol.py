@@ -40,12 +40,13 @@ class ChannelGarbled(Exception):
 def _to_wire(obj):
     import torch  # here rather than at the top, so a grader can start its sandbox before paying for torch
 
-    # numpy arrays are not on torch's weights-only allow list; carry them as tensors.
+    # numpy arrays are not on torch's weights-only allow list; carry them as tensors, of the same shape
+    # (np.ascontiguousarray would turn a 0-d array into shape (1,)).
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             raise TypeError("numpy arrays of Python objects cannot be sent")
-        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(obj))}
-    if isinstance(obj, np.generic):
+        return {"__ndarray__": torch.from_numpy(np.require(obj, requirements="C"))}
+    if isinstance(obj, np.generic):  # a numpy scalar travels as the Python number it holds (shape () still)
         return obj.item()
     if isinstance(obj, torch.Tensor):
         obj = obj.detach().cpu()

@@ -1,8 +1,9 @@
 """Probes that run inside the sandbox on a student's torch model.
 
-An assignment's ``probes.py`` imports the ones it needs. A check first builds the model,
-then traces it (which fixes the execution order of its layers), then runs it, possibly
-after loading values the grader drew into those layers.
+Every worker answers them; checks use them through the grader's handle, ``ctx.model(...)``
+(``grader/core/torch_model.py``), which keeps their order: build the model (the worker keeps it in
+``sub.state`` for the check's later probes), trace it (which fixes the execution order of its
+layers), then run it, possibly after loading values the grader drew into those layers.
 """
 import torch
 from torch import nn
@@ -14,6 +15,7 @@ def build_model(sub, module, factory, args=(), kwargs=None):
     model = sub.attr(module, factory)(*args, **(kwargs or {}))
     if not isinstance(model, nn.Module):
         raise TypeError(f"{factory}(...) returned a {type(model).__name__}, not a torch.nn.Module")
+    sub.state.pop("holders", None)  # the layers traced belong to the model built before
     sub.state["model"] = model
     return {"parameters": torch_trace.count_parameters(model)}
 

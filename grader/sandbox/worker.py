@@ -54,6 +54,10 @@ class Submission:
 ENGINE_PROBES = ("grader.sandbox.probes", "grader.sandbox.torch_probes")
 
 
+def _probe_modules(assignment_probes):
+    return list(dict.fromkeys([*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]))
+
+
 def _public_functions(module):
     return {name: value for name, value in vars(module).items()
             if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__}
@@ -66,7 +70,7 @@ def probe_table(assignment_probes=None):
     The zygote builds this before any submission is imported and workers dispatch from it, so a submission
     that rebinds a probes module's attributes (``probes.run_model = forged``) changes nothing the grader asks."""
     table = {}
-    for name in dict.fromkeys([*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]):
+    for name in _probe_modules(assignment_probes):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -82,18 +86,19 @@ def probe_table(assignment_probes=None):
 def probe_name(probe, assignment_probes=None):
     """The name under which a worker knows ``probe`` (a function of a probes module), checked in the grading
     process: anything else, or a private helper, is the course's mistake (``NotAProbe``), never the student's."""
-    modules = [*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]
+    modules = _probe_modules(assignment_probes)
     module = sys.modules.get(getattr(probe, "__module__", None) or "")
     name = getattr(probe, "__name__", None)
     if module is None or module.__name__ not in modules or _public_functions(module).get(name) is not probe:
-        raise NotAProbe(f"{getattr(probe, '__qualname__', None) or repr(probe)} is not a probe; a probe is a public "
-                        f"function of {', '.join(modules)}")
+        shown = f"{probe.__module__}.{probe.__qualname__}" if hasattr(probe, "__qualname__") else repr(probe)
+        raise NotAProbe(f"{shown} is not a probe; a probe is a public function of {', '.join(modules)}")
     return f"{module.__name__}.{name}"
 
 
 def serve(channel, module_names, folder, probes):
-    """Import ``module_names`` from ``folder`` (the current directory), report how that went, then
-    answer probe calls from ``channel`` (``probes``: a ``probe_table``, keyed by ``probe_name``) until it closes; never returns."""
+    """Import ``module_names`` from ``folder`` (the current directory), report how that went, then answer
+    probe calls from ``channel`` (``probes``: a ``probe_table``, keyed by ``probe_name``) until it closes;
+    never returns."""
     main_pid = os.getpid()
 
     def reply(message):

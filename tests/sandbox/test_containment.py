@@ -16,6 +16,7 @@ import pytest
 from conftest import AS_ROOT, REPO, no_sandbox_processes_within
 from grader.sandbox import containment
 from grader.sandbox.client import Limits, Sandbox
+from tests.sandbox import sandbox_probes as probes
 
 pytestmark = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
 MODES = ["all", "seccomp", "permissions"]
@@ -82,9 +83,9 @@ def test_nothing_private_in_the_checkout_or_the_export_can_be_read(box, submissi
             paths = private_files(export) + [zipped]
             assert len(paths) >= 5
             for path in paths:
-                assert worker.call("read", str(path))["ok"] is False, path
-            assert str(REPO) not in worker.call("sys_path")
-            assert worker.call("read", "student.py")["ok"] is True
+                assert worker.call(probes.read, str(path))["ok"] is False, path
+            assert str(REPO) not in worker.call(probes.sys_path)
+            assert worker.call(probes.read, "student.py")["ok"] is True
         finally:
             worker.stop()
     finally:
@@ -99,7 +100,7 @@ def test_nothing_outlives_the_worker_in_shared_temporary_folders(box, submission
     first = sandbox.spawn(submission, ["student"])
     try:
         for folder in containment.SHARED_TEMPORARY:
-            assert first.call("write", f"{folder}/{name}", "a solution") == "written"
+            assert first.call(probes.write, f"{folder}/{name}", "a solution") == "written"
     finally:
         first.stop()
     for folder in containment.SHARED_TEMPORARY:
@@ -107,7 +108,7 @@ def test_nothing_outlives_the_worker_in_shared_temporary_folders(box, submission
     second = sandbox.spawn(submission, ["student"])  # the same uid: the next student of a grade-all job
     try:
         for folder in containment.SHARED_TEMPORARY:
-            assert second.call("read", f"{folder}/{name}")["ok"] is False
+            assert second.call(probes.read, f"{folder}/{name}")["ok"] is False
     finally:
         second.stop()
 
@@ -116,7 +117,7 @@ def test_shared_memory_segments_die_with_the_worker(box, submission):
     _, sandbox, _ = box
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("shared_memory_segment", 1 << 20) >= 0
+        assert worker.call(probes.shared_memory_segment, 1 << 20) >= 0
     finally:
         worker.stop()
     with open("/proc/sysvipc/shm") as table:
@@ -134,7 +135,7 @@ def test_the_network_cannot_be_reached(box, submission):
     listener.settimeout(0.5)
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("connect", "127.0.0.1", listener.getsockname()[1]) != "connected"
+        assert worker.call(probes.connect, "127.0.0.1", listener.getsockname()[1]) != "connected"
         with pytest.raises(socket.timeout):
             listener.accept()
     finally:
@@ -148,8 +149,8 @@ def test_other_processes_command_lines_are_hidden(box, submission):
         pytest.skip("without a mount namespace /proc is the machine's (python -m grader doctor says so)")
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("read", f"/proc/{os.getpid()}/cmdline")["ok"] is False
-        assert worker.call("read", f"/proc/{sandbox.zygote_pid}/cmdline")["ok"] is False
+        assert worker.call(probes.read, f"/proc/{os.getpid()}/cmdline")["ok"] is False
+        assert worker.call(probes.read, f"/proc/{sandbox.zygote_pid}/cmdline")["ok"] is False
     finally:
         worker.stop()
 
@@ -160,7 +161,7 @@ def test_a_worker_holds_no_socket_but_its_own_channel(box, submission):
     try:
         worker = sandbox.spawn(submission, ["student"])
         try:
-            assert worker.call("open_sockets") == 1
+            assert worker.call(probes.open_sockets) == 1
         finally:
             worker.stop()
     finally:
@@ -193,7 +194,7 @@ def test_memory_held_outside_the_address_space_counts(submission, monkeypatch):
         worker = sandbox.spawn(submission, ["student"])
         try:
             with pytest.raises(SubmissionError, match="ran out of memory"):
-                worker.call("hold_memfds", 16, 60)  # 960 MB in memfds under a 512 MB limit
+                worker.call(probes.hold_memfds, 16, 60)  # 960 MB in memfds under a 512 MB limit
         finally:
             worker.stop()
         # Only this sandbox's: other test suites on the machine make cgroups of their own beside it.

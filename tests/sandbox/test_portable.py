@@ -7,6 +7,7 @@ import pytest
 from grader.sandbox.portable import PortableSandbox
 from grader.errors import SubmissionError
 from grader.sandbox.client import Limits
+from tests.sandbox import sandbox_probes as probes
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def _gone(pid, seconds=5.0):
 def test_worker_imports_the_submission_answers_and_keeps_its_output(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("answer", "student", "VALUE") == 42
+        assert worker.call(probes.answer, "student", "VALUE") == 42
     finally:
         worker.stop()
     assert worker.output.strip() == "imported"
@@ -50,7 +51,7 @@ def test_each_check_gets_a_fresh_process_that_does_not_see_the_original_folder(s
     first, second = sandbox.spawn(submission, ["student"]), sandbox.spawn(submission, ["student"])
     try:
         assert first.pid != second.pid
-        assert first.call("read", "student.py")["ok"] is True  # its own staged copy
+        assert first.call(probes.read, "student.py")["ok"] is True  # its own staged copy
     finally:
         first.stop()
         second.stop()
@@ -58,10 +59,10 @@ def test_each_check_gets_a_fresh_process_that_does_not_see_the_original_folder(s
 
 def test_a_hanging_call_times_out_and_its_processes_are_killed(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
-    child = worker.call("start_child")
+    child = worker.call(probes.start_child)
     started = time.monotonic()
     with pytest.raises(SubmissionError, match="did not finish within 2 s"):
-        worker.call("sleep", 30)
+        worker.call(probes.sleep, 30)
     assert time.monotonic() - started < 5
     assert worker.stop() == {"running": True}
     assert _gone(worker.pid) and _gone(child)
@@ -70,10 +71,10 @@ def test_a_hanging_call_times_out_and_its_processes_are_killed(sandbox, submissi
 def test_a_worker_that_exits_costs_only_its_check(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     with pytest.raises(SubmissionError, match=r"ended \(exit status 3\)"):
-        worker.call("exit_now", 3)
+        worker.call(probes.exit_now, 3)
     fresh = sandbox.spawn(submission, ["student"])
     try:
-        assert fresh.call("answer", "student", "VALUE") == 42
+        assert fresh.call(probes.answer, "student", "VALUE") == 42
     finally:
         fresh.stop()
 

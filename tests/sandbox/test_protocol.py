@@ -16,6 +16,22 @@ def test_round_trip_of_tensors_arrays_and_containers():
     assert back["n"] == 1.5 and back["nested"] == [1, "two", None, (3.0, True)]
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool", "complex128"])
+def test_values_keep_their_shape_zero_dimensional_included(dtype):
+    message = {"zero_d": np.array(3, dtype=dtype), "row": np.ones((1,), dtype=dtype),
+               "strided": np.arange(12).reshape(3, 4).astype(dtype)[:, ::2], "tensor": torch.tensor(2.5),
+               "scalar": np.array(7, dtype=dtype)[()]}
+    back = protocol.decode(protocol.encode(message))
+    for key in ("zero_d", "row", "strided"):
+        assert isinstance(back[key], np.ndarray), key
+        assert back[key].shape == message[key].shape and back[key].dtype == message[key].dtype, key
+        assert np.array_equal(back[key], message[key]), key
+    assert back["tensor"].shape == () and float(back["tensor"]) == 2.5
+    # a numpy scalar arrives as the Python number it holds: still a single number of shape ()
+    assert np.shape(back["scalar"]) == () and back["scalar"] == message["scalar"]
+    assert type(back["scalar"]) is type(message["scalar"].item())
+
+
 def test_objects_that_could_run_code_are_refused():
     import io
     import pickle

@@ -8,8 +8,9 @@ import time
 import pytest
 
 from conftest import AS_ROOT, REPO, no_sandbox_processes_within
-from grader.errors import ProbeError, SubmissionError
+from grader.errors import NotAProbe, ProbeError, SubmissionError
 from grader.sandbox.client import Limits, Sandbox
+from tests.sandbox import sandbox_probes as probes
 
 root_only = pytest.mark.skipif(not AS_ROOT, reason="a separate sandbox user exists only when grading as root")
 
@@ -30,7 +31,7 @@ def submission(tmp_path):
 def test_worker_imports_the_submission_and_answers(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
-        assert worker.call("answer", "student", "VALUE") == 42
+        assert worker.call(probes.answer, "student", "VALUE") == 42
     finally:
         worker.stop()
     assert "imported" in worker.output
@@ -47,10 +48,45 @@ def test_probes_are_bound_before_the_submission_is_imported(sandbox, tmp_path):
         "VALUE = 42\n")
     worker = sandbox.spawn(tmp_path, ["student"])
     try:
-        assert worker.call("answer", "student", "VALUE") == 42
-        assert worker.call("whoami") != "forged"
-        with pytest.raises(ProbeError, match="no probe"):  # the grader's mistake, not the student's
-            worker.call("_private")
+        assert worker.call(probes.answer, "student", "VALUE") == 42
+        assert worker.call(probes.whoami) != "forged"
+    finally:
+        worker.stop()
+
+
+def test_only_the_probes_the_zygote_bound_can_be_asked(sandbox, submission, monkeypatch):
+    """A function that is not a public function of a probes module is refused in the grading process; one
+    added to a probes module after the zygote started is refused by the worker. Both are the grader's
+    mistakes (ProbeError), never the student's."""
+    def added_later(sub):
+        return "late"
+
+    added_later.__module__ = probes.__name__
+    monkeypatch.setattr(probes, "added_later", added_later, raising=False)
+    worker = sandbox.spawn(submission, ["student"])
+    try:
+        for not_a_probe in (probes._is_socket, print, lambda sub: 1, os.getuid):
+            with pytest.raises(NotAProbe, match="is not a probe; a probe is a public function of "
+                               "grader.sandbox.probes, grader.sandbox.torch_probes, tests.sandbox.sandbox_probes"):
+                worker.call(not_a_probe)
+        with pytest.raises(ProbeError, match="no probe tests.sandbox.sandbox_probes.added_later"):
+            worker.call(added_later)
+        assert worker.call(probes.answer, "student", "VALUE") == 42  # the worker still answers
+    finally:
+        worker.stop()
+
+
+def test_the_engine_probes_are_answered_beside_the_assignments(sandbox, tmp_path):
+    """Every worker answers the engine's generic probe, whatever the assignment's probes module."""
+    from grader.sandbox.probes import call_function
+
+    (tmp_path / "student.py").write_text("def double(a):\n    a *= 2\n    return a\n")
+    worker = sandbox.spawn(tmp_path, ["student"])
+    try:
+        import numpy as np
+
+        found = worker.call(call_function, "student", "double", np.arange(3.0))
+        assert found["changed_input"] is True and found["result"].tolist() == [0.0, 2.0, 4.0]
     finally:
         worker.stop()
 
@@ -60,11 +96,11 @@ def test_worker_runs_as_the_unprivileged_user(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
         uid = sandbox.user[0]
-        assert 64000 <= uid < 65000 and worker.call("whoami") == {"uid": uid, "gid": uid, "groups": []}
-        assert worker.call("read", str(submission / "student.py"))["ok"] is False  # the original, not its copy
-        assert worker.call("read", "student.py")["ok"] is True
+        assert 64000 <= uid < 65000 and worker.call(probes.whoami) == {"uid": uid, "gid": uid, "groups": []}
+        assert worker.call(probes.read, str(submission / "student.py"))["ok"] is False  # the original, not its copy
+        assert worker.call(probes.read, "student.py")["ok"] is True
         # absent from a mount namespace's view, closed by permissions without one
-        assert worker.call("read", str(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py"))["error"] in \
+        assert worker.call(probes.read, str(REPO / "reference" / "cs446_hw2" / "hw2_ResNet.py"))["error"] in \
             {"PermissionError", "FileNotFoundError"}
     finally:
         worker.stop()
@@ -73,7 +109,7 @@ def test_worker_runs_as_the_unprivileged_user(sandbox, submission):
 def test_worker_memory_holds_no_reference(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
-        files = worker.call("loaded_module_files")
+        files = worker.call(probes.loaded_module_files)
         assert any("torch" in f for f in files)
         assert not [f for f in files if f.startswith(str(REPO / "reference"))]
     finally:
@@ -84,7 +120,7 @@ def test_a_hanging_call_times_out_and_is_killed(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     started = time.monotonic()
     with pytest.raises(SubmissionError, match="did not finish within 2 s"):
-        worker.call("sleep", 30)
+        worker.call(probes.sleep, 30)
     assert time.monotonic() - started < 5
     assert worker.stop() == {"running": True}
 
@@ -92,7 +128,7 @@ def test_a_hanging_call_times_out_and_is_killed(sandbox, submission):
 @root_only
 def test_processes_left_behind_are_killed(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
-    worker.call("leave_orphan")
+    worker.call(probes.leave_orphan)
     time.sleep(0.3)
     worker.stop()
     assert no_sandbox_processes_within()
@@ -115,9 +151,9 @@ def test_concurrent_jobs_run_as_different_users_and_cannot_signal_each_other(sub
             Sandbox("tests.sandbox.sandbox_probes", limits) as second:
         victim, attacker = first.spawn(submission, ["student"]), second.spawn(submission, ["student"])
         try:
-            assert victim.call("whoami")["uid"] != attacker.call("whoami")["uid"]
-            assert attacker.call("kill", victim.pid) == "PermissionError"
-            assert victim.call("answer", "student", "VALUE") == 42
+            assert victim.call(probes.whoami)["uid"] != attacker.call(probes.whoami)["uid"]
+            assert attacker.call(probes.kill, victim.pid) == "PermissionError"
+            assert victim.call(probes.answer, "student", "VALUE") == 42
         finally:
             victim.stop()
             attacker.stop()
@@ -169,11 +205,11 @@ def test_an_error_in_the_probes_own_code_is_the_graders(sandbox, submission):
     worker = sandbox.spawn(submission, ["student"])
     try:
         with pytest.raises(ProbeError, match="IndexError"):
-            worker.call("index_own_list", 7)
+            worker.call(probes.index_own_list, 7)
         with pytest.raises(SubmissionError, match="student.py, line 4"):
-            worker.call("call_student", "student", "bad", 9)
+            worker.call(probes.call_student, "student", "bad", 9)
         with pytest.raises(SubmissionError, match="defines no `absent`"):
-            worker.call("missing_name", "student", "absent")
+            worker.call(probes.missing_name, "student", "absent")
     finally:
         worker.stop()
 

@@ -13,8 +13,9 @@ from torch import nn
 
 from grader.core.checks import CheckFailed, check
 from grader.core.compare import expect, expect_close, expect_equal, expect_shape, ordinal
-from grader.core.torch_compare import build_and_trace, compare_model, expect_kinds
-from grader.sandbox.torch_trace import count_parameters, holders
+from grader.assignments.amcs215_a9.probes import call_number, differentiable_call
+from grader.core.torch_compare import compare_model, expect_kinds
+from grader.sandbox.torch_trace import count_parameters
 
 MODULE = "a9_networks"
 IMAGE = (1, 28, 28)
@@ -32,7 +33,9 @@ def _images(ctx, count):
 
 
 def _traced(ctx, factory, args, x):
-    return build_and_trace(ctx, MODULE, factory, args, x)
+    """The student's ``factory(*args)``, built in the check's worker, and its trace on ``x``."""
+    model = ctx.model(MODULE, factory, *args)
+    return model, model.trace(x)
 
 
 def _expect_config(what, layer, expected, hint=""):
@@ -43,9 +46,9 @@ def _expect_config(what, layer, expected, hint=""):
 
 
 def _expect_parameter_count(ctx, factory, args, expected, hint):
-    built = ctx.call("build_model", MODULE, factory, list(args), doing=f"building {factory}{tuple(args)}")
+    model = ctx.model(MODULE, factory, *args, doing=f"building {factory}{tuple(args)}")
     expect_equal(f"number of parameters of {factory}({', '.join(map(repr, args))})", expected,
-                 built["parameters"], hint=hint)
+                 model.parameters, hint=hint)
 
 
 def _layer_count(layers):
@@ -59,7 +62,7 @@ def _expect_image_shaped_output(ctx, factory, hint):
     for count in (1, 4):
         _, traced = _traced(ctx, factory, [], _images(ctx, count))
         expect_shape(f"{factory}()(images) for images of shape {(count, *IMAGE)}", [count, *IMAGE],
-                     traced["output_shape"], hint=hint)
+                     traced.output_shape, hint=hint)
 
 
 @check("1", points=0.5, public=True)
@@ -73,7 +76,7 @@ def dense_output_shape(ctx):
 def dense_layers(ctx):
     """Exercise 1: the dense layers run in the order 784 -> 100 -> 30 -> 100 -> 784, each with a bias"""
     _, traced = _traced(ctx, "DenseAutoencoder", [], _images(ctx, 2))
-    layers = holders(traced["calls"])
+    layers = traced.layers
     expect_kinds("DenseAutoencoder()", layers, ["Linear"] * len(DENSE_SIZES))
     for index, (layer, (inputs, outputs)) in enumerate(zip(layers, DENSE_SIZES, strict=True)):
         _expect_config(f"DenseAutoencoder(), {ordinal(index + 1)} dense layer", layer,
@@ -93,9 +96,9 @@ def dense_parameter_count(ctx):
 def dense_outputs_are_logits(ctx):
     """Exercise 1: forward returns logits (no sigmoid): with large weights, outputs go far beyond 1"""
     x = _images(ctx, 3)
-    _traced(ctx, "DenseAutoencoder", [], x)
-    found = ctx.call("run_model", x, False, fill=0.1, doing="running DenseAutoencoder() with every parameter 0.1")
-    largest = float(found["output"].max())
+    model, _ = _traced(ctx, "DenseAutoencoder", [], x)
+    found = model.run(x, False, fill=0.1, doing="running DenseAutoencoder() with every parameter 0.1")
+    largest = float(found.output.max())
     expect(largest > 1.0, f"With every weight and bias 0.1, every output lies in [0, 1] (the largest is "
            f"{largest:.4f}): forward seems to end with a sigmoid. Return the logits; the sigmoid belongs in "
            "reconstruction_loss (binary cross-entropy with logits).")
@@ -107,7 +110,7 @@ def _bce_per_pixel(logits, images):
 
 
 def _loss_of(ctx, logits, images, what):
-    found = ctx.call("differentiable_call", "reconstruction_loss", [logits, images],
+    found = ctx.call(differentiable_call, "reconstruction_loss", [logits, images],
                      doing=f"calling reconstruction_loss on {what}")
     if found["type"] != "Tensor":
         raise CheckFailed(f"reconstruction_loss returned a {found['type']}, not a tensor: training needs a tensor "
@@ -164,7 +167,7 @@ def reconstruction_loss_toy(ctx):
 def dense_matches_reference(ctx):
     """Exercise 1: DenseAutoencoder computes the specified function (outputs and gradients, same weights)"""
     count = int(ctx.randint(2, 6))
-    compare_model(ctx, f"DenseAutoencoder() on {count} images", (MODULE, "DenseAutoencoder", []),
+    compare_model(ctx, f"DenseAutoencoder() on {count} images", ctx.model(MODULE, "DenseAutoencoder"),
                   ctx.reference.a9_networks.DenseAutoencoder(), _images(ctx, count), train=True, gradients=True)
 
 
@@ -202,7 +205,7 @@ def conv_output_shape(ctx):
 
 def _conv_layers(ctx):
     _, traced = _traced(ctx, "ConvAutoencoder", [], _images(ctx, 2))
-    layers = holders(traced["calls"])
+    layers = traced.layers
     expect_kinds("ConvAutoencoder()", layers, ["Conv2d"] * 3 + ["ConvTranspose2d"] * 3)
     return layers
 
@@ -251,14 +254,14 @@ def conv_parameter_count(ctx):
 def conv_matches_reference(ctx):
     """Exercise 2: ConvAutoencoder computes the specified function (outputs and gradients, same weights)"""
     count = int(ctx.randint(2, 5))
-    compare_model(ctx, f"ConvAutoencoder() on {count} images", (MODULE, "ConvAutoencoder", []),
+    compare_model(ctx, f"ConvAutoencoder() on {count} images", ctx.model(MODULE, "ConvAutoencoder"),
                   ctx.reference.a9_networks.ConvAutoencoder(), _images(ctx, count), train=True, gradients=True)
 
 
 # ----------------------------------------------------------------------------- Exercise 3
 
 def _kl(ctx, mu, logvar, what):
-    found = ctx.call("differentiable_call", "kl_to_standard_normal", [mu, logvar],
+    found = ctx.call(differentiable_call, "kl_to_standard_normal", [mu, logvar],
                      doing=f"calling kl_to_standard_normal on {what}")
     if found["type"] != "Tensor":
         raise CheckFailed(f"kl_to_standard_normal returned a {found['type']}, not a tensor: the VAE trains through "
@@ -331,7 +334,7 @@ def kl_matches_reference(ctx):
 
 
 def _kl_gaussians(ctx, arguments, what):
-    found = ctx.call("differentiable_call", "kl_gaussians", list(arguments), doing=f"calling kl_gaussians on {what}")
+    found = ctx.call(differentiable_call, "kl_gaussians", list(arguments), doing=f"calling kl_gaussians on {what}")
     if found["value"].numel() != 1:
         raise CheckFailed(f"kl_gaussians on {what} returned shape {tuple(found['value'].shape)}; it should "
                           "return one number.")
@@ -383,7 +386,7 @@ def rnn_output_shape(ctx):
     for args, rows, length in (([50], 3, 7), ([30, 8, 16, 3], 4, 5)):
         _, traced = _traced(ctx, "SentimentRNN", args, _tokens(ctx, rows, length, args[0]))
         classes = args[3] if len(args) > 3 else RNN_DEFAULTS["num_classes"]
-        found = list(traced["output_shape"])
+        found = list(traced.output_shape)
         if found[:1] == [length]:
             hint = (f"There is a row per word position ({length}) instead of a row per review ({rows}): nn.RNN "
                     "reads (L, N, features) unless it is created with batch_first=True.")
@@ -399,7 +402,7 @@ def rnn_layers(ctx):
     """Exercise 4: SentimentRNN(V) runs Embedding(V, 100), then one RNN layer 100 -> 256, then Linear(256, 2)"""
     vocab_size = 40
     _, traced = _traced(ctx, "SentimentRNN", [vocab_size], _tokens(ctx, 2, 6, vocab_size))
-    layers = holders(traced["calls"])
+    layers = traced.layers
     expect_kinds(f"SentimentRNN({vocab_size})", layers, ["Embedding", "RNN", "Linear"])
     size, hidden = RNN_DEFAULTS["embedding_dim"], RNN_DEFAULTS["hidden_size"]
     _expect_config(f"SentimentRNN({vocab_size}), the embedding", layers[0],
@@ -427,10 +430,10 @@ def rnn_reads_each_review_alone_and_in_order(ctx):
     """Exercise 4: a review's scores depend on that review alone, on its last word and on its first"""
     vocab_size, rows, length = 30, 4, 5
     tokens = _tokens(ctx, rows, length, vocab_size)
-    ctx.call("build_model", MODULE, "SentimentRNN", [vocab_size], doing=f"building SentimentRNN({vocab_size})")
+    model = ctx.model(MODULE, "SentimentRNN", vocab_size, doing=f"building SentimentRNN({vocab_size})")
 
     def scores(batch, doing):
-        return ctx.call("run_model", batch, False, doing=doing)["output"].double()
+        return model.run(batch, False, doing=doing).output.double()
 
     together = scores(tokens, f"running SentimentRNN on {rows} reviews")
     for row in range(rows):
@@ -455,7 +458,7 @@ def rnn_matches_reference(ctx):
     vocab_size = int(ctx.randint(20, 200))
     rows, length = int(ctx.randint(2, 6)), int(ctx.randint(3, 12))
     compare_model(ctx, f"SentimentRNN({vocab_size}) on {rows} reviews of {length} words",
-                  (MODULE, "SentimentRNN", [vocab_size]), ctx.reference.a9_networks.SentimentRNN(vocab_size),
+                  ctx.model(MODULE, "SentimentRNN", vocab_size), ctx.reference.a9_networks.SentimentRNN(vocab_size),
                   _tokens(ctx, rows, length, vocab_size), train=False, gradients=True)
 
 
@@ -486,7 +489,7 @@ def _textcnn_count(ctx, sizes, trainable_embedding):
     kwargs = {**sizes, "kernel_sizes": list(sizes["kernel_sizes"]), "channels": list(sizes["channels"]),
               "trainable_embedding": trainable_embedding}
     shown = ", ".join(f"{k}={v}" for k, v in kwargs.items())
-    return ctx.call("call_number", "textcnn_parameter_count", kwargs,
+    return ctx.call(call_number, "textcnn_parameter_count", kwargs,
                     doing=f"calling textcnn_parameter_count({shown})"), shown
 
 
@@ -500,7 +503,7 @@ def textcnn_output_shape(ctx):
         args = _textcnn_args(sizes)
         _, traced = _traced(ctx, "TextCNN", args, _tokens(ctx, rows, length, sizes["vocab_size"]))
         expect_shape(f"TextCNN({', '.join(map(str, args))}) on word numbers of shape ({rows}, {length})",
-                     [rows, sizes["num_classes"]], traced["output_shape"],
+                     [rows, sizes["num_classes"]], traced.output_shape,
                      hint="nn.Conv1d wants (N, channels, L): transpose the embeddings (N, L, d) to (N, d, L), "
                           "and take the maximum over the time axis.")
 
@@ -529,5 +532,6 @@ def textcnn_matches_reference(ctx):
     rows = int(ctx.randint(2, 5))
     args = _textcnn_args(sizes)
     compare_model(ctx, f"TextCNN({', '.join(map(str, args))}) on {rows} reviews of {length} words",
-                  (MODULE, "TextCNN", args), reference.TextCNN(*args), _tokens(ctx, rows, length, sizes["vocab_size"]),
+                  ctx.model(MODULE, "TextCNN", *args), reference.TextCNN(*args),
+                  _tokens(ctx, rows, length, sizes["vocab_size"]),
                   train=False, gradients=True)

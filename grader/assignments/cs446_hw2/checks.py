@@ -13,15 +13,16 @@ import torch
 
 from grader.core.checks import CheckFailed, check
 from grader.core.compare import expect_close, expect_equal, expect_shape, ordinal
-from grader.core.torch_compare import (build_and_trace, compare_model, draw_for_shapes, expect_kinds,
-                                         verified_gradient_flow, verified_parameter_count, verified_run)
-from grader.sandbox.torch_trace import holders
+from grader.core.torch_compare import (compare_model, draw_for_shapes, expect_kinds, verified_gradient_flow,
+                                         verified_parameter_count, verified_run)
 
 MODULE = "hw2_ResNet"
 
 
 def _traced(ctx, factory, args, x):
-    return build_and_trace(ctx, MODULE, factory, args, x)
+    """The student's ``factory(*args)``, built in the check's worker, and its trace on ``x``."""
+    model = ctx.model(MODULE, factory, *args)
+    return model, model.trace(x)
 
 
 def _expect_conv(what, layer, in_channels, out_channels, stride):
@@ -42,8 +43,9 @@ def _expect_batchnorm(what, layer, channels):
 def _expect_parameter_count(ctx, what, factory, args, x, expected, hint):
     """The count of the layers the grader verified by behaviour, and the count the worker reports (which
     also sees layers that never run): both must be ``expected``."""
-    verified = verified_run(ctx, what, MODULE, factory, args, x)
-    expect_equal(f"number of parameters of {what}", expected, verified["built"]["parameters"], hint=hint)
+    model = ctx.model(MODULE, factory, *args)
+    verified = verified_run(ctx, what, model, x)
+    expect_equal(f"number of parameters of {what}", expected, model.parameters, hint=hint)
     expect_equal(f"number of parameters of {what} in the layers that run (counted by the grader)", expected,
                  verified_parameter_count(verified["rebuilt"]), hint=hint)
 
@@ -51,16 +53,17 @@ def _expect_parameter_count(ctx, what, factory, args, x, expected, hint):
 def _expect_gradients_reach(ctx, what, factory, args, x, check_input):
     """Gradients reach every parameter (and the input): judged from gradients the grader verified against
     the change of the output it measures, and from the worker's list of parameters that get none."""
-    layers, names, reaches = verified_gradient_flow(ctx, what, MODULE, factory, args, x)
+    model = ctx.model(MODULE, factory, *args)
+    layers, names, reaches = verified_gradient_flow(ctx, what, model, x)
     if check_input and not reaches["input"]:
         raise CheckFailed(f"{what}: the input gets no gradient. Is the output computed from x with torch operations "
                           "(no .detach(), .data, .numpy() or torch.no_grad())?")
     dead = [f"the {tensor} of {names[index]}" for (index, tensor), ok in
             ((key, ok) for key, ok in reaches.items() if key != "input") if not ok]
-    flow = ctx.call("gradient_flow", x, doing=f"back-propagating through {what}")
+    flow = model.gradient_flow(x, doing=f"back-propagating through {what}")
     held = {f"{layer['path']}.{tensor}" if layer["path"] != "(model)" else tensor
             for layer in layers for tensor in layer["tensors"]}
-    dead += [name for name, ok in flow["parameters"].items() if not ok and name not in held]
+    dead += [name for name, ok in flow.parameters.items() if not ok and name not in held]
     if dead:
         raise CheckFailed(f"{what}: no gradient reaches {', '.join(dead)}. Is every layer used in forward, "
                           "with no .detach() in between?")
@@ -69,12 +72,12 @@ def _expect_gradients_reach(ctx, what, factory, args, x, check_input):
 def _computed_output(ctx, what, factory, args, x):
     """The model's output in evaluation mode for values the grader draws, once it has shown that it
     computes something: the same output again for the same input, another for other input or values."""
-    _, traced = _traced(ctx, factory, args, x)
-    layers = holders(traced["calls"])
+    model, traced = _traced(ctx, factory, args, x)
+    layers = traced.layers
     values = draw_for_shapes(layers, ctx.rng)
 
     def output(images, chosen, doing):
-        return ctx.call("run_model", images, False, values=chosen, doing=f"running {what} {doing}")["output"]
+        return model.run(images, False, values=chosen, doing=f"running {what} {doing}").output
 
     first = output(x, values, "in evaluation mode")
     if not torch.equal(first, output(x, values, "again on the same input")):
@@ -111,7 +114,8 @@ def block_keeps_shape(ctx):
 def block_layers(ctx):
     """Block's f has Conv2d(C, C, 3, stride 1, padding 1, bias=False) and BatchNorm2d(C), twice"""
     channels = 4
-    layers = verified_run(ctx, "Block(4)", MODULE, "Block", [channels], torch.randn(2, channels, 6, 6))["layers"]
+    layers = verified_run(ctx, "Block(4)", ctx.model(MODULE, "Block", channels),
+                          torch.randn(2, channels, 6, 6))["layers"]
     expect_kinds("Block(4)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d"])
     for index in (0, 2):
         _expect_conv(f"Block(4), {ordinal(index // 2 + 1)} convolution", layers[index], channels, channels, 1)
@@ -131,8 +135,8 @@ def block_parameter_count(ctx):
 def block_skip_connection_and_final_relu(ctx):
     """With every convolution zero, f(x) is a constant b and Block(x) = relu(x + b): x is added back, then ReLU"""
     x = torch.randn(3, 2, 5, 5)
-    _, traced = _traced(ctx, "Block", [2], x)
-    layers = holders(traced["calls"])
+    model, traced = _traced(ctx, "Block", [2], x)
+    layers = traced.layers
     last = max((i for i, layer in enumerate(layers) if layer["kind"] == "BatchNorm2d"), default=None)
     if last is None or "bias" not in layers[last]["tensors"] or list(layers[last]["tensors"]["bias"]) != [2]:
         raise CheckFailed("Block(2) has no BatchNorm2d(2) with a bias to end f with; see 3a.2 for its layers.")
@@ -153,11 +157,11 @@ def block_skip_connection_and_final_relu(ctx):
             tensors["bias"] = shift.clone()
         values.append(tensors)
     for train in (True, False):
-        found = ctx.call("run_model", x, train, values=values,
-                         doing="running Block(2) with every convolution zero and a bias in its last BatchNorm2d")
+        found = model.run(x, train, values=values,
+                          doing="running Block(2) with every convolution zero and a bias in its last BatchNorm2d")
         expect_close(f"Block(2) with every convolution zero, so that f(x) is the last batch normalisation's bias "
                      f"b = {[round(v, 3) for v in shift.tolist()]}, {'training' if train else 'evaluation'} mode",
-                     torch.relu(x + shift[None, :, None, None]), found["output"],
+                     torch.relu(x + shift[None, :, None, None]), found.output,
                      hint="Block(x) must be relu(x + f(x)): add the input x to f(x), then apply the ReLU.")
 
 
@@ -172,7 +176,7 @@ def _compare_block(ctx, channel_choices, train, gradients=False):
     for choices in channel_choices:
         channels = _sizes(ctx, choices)
         shape = (int(ctx.randint(2, 5)), channels, int(ctx.randint(3, 8)), int(ctx.randint(3, 8)))
-        compare_model(ctx, f"Block({channels}) on an input of shape {shape}", (MODULE, "Block", [channels]),
+        compare_model(ctx, f"Block({channels}) on an input of shape {shape}", ctx.model(MODULE, "Block", channels),
                       from_ref.Block(channels), ctx.randn(*shape), train=train, gradients=gradients)
 
 
@@ -218,8 +222,8 @@ def resnet_layers(ctx):
     """ResNet's layers: stride-2 stem Conv2d(1, C), BatchNorm2d, 2x2 max pooling, Block(C), Linear(C, classes)"""
     channels, classes, size = 3, 7, 12
     x = torch.randn(2, 1, size, size)
-    verified = verified_run(ctx, "ResNet(3, 7)", MODULE, "ResNet", [channels, classes], x)
-    calls, layers = verified["traced"]["calls"], verified["layers"]
+    verified = verified_run(ctx, "ResNet(3, 7)", ctx.model(MODULE, "ResNet", channels, classes), x)
+    calls, layers = verified["trace"].calls, verified["layers"]
     expect_kinds("ResNet(3, 7)", layers, ["Conv2d", "BatchNorm2d", "Conv2d", "BatchNorm2d", "Conv2d",
                                            "BatchNorm2d", "Linear"])
     _expect_conv("ResNet(3, 7), first convolution", layers[0], 1, channels, 2)
@@ -239,7 +243,7 @@ def resnet_layers(ctx):
     pooled = _after_stem_and_pool(size)
     expect_shape(f"ResNet(3, 7) on {size}x{size} images: input of the Block's first convolution "
                  f"(your `{layers[2]['path']}`)", (2, channels, pooled, pooled),
-                 tuple(verified["run"]["layer_inputs"][2].shape),
+                 tuple(verified["run"].layer_inputs[2].shape),
                  hint="The stride-2 convolution halves the size and the 2x2 max pooling halves it again.")
     linear = layers[6]
     expect_equal(f"ResNet(3, 7): in_features, out_features of the Linear layer (your `{linear['path']}`)",
@@ -259,13 +263,12 @@ def resnet_parameter_count(ctx):
 def resnet_eval_mode_is_per_example(ctx):
     """In evaluation mode each image's scores depend on that image and the parameters, not on the other images"""
     x = torch.randn(4, 1, 8, 8)
-    _, traced = _traced(ctx, "ResNet", [3], x)
-    layers = holders(traced["calls"])
+    model, traced = _traced(ctx, "ResNet", [3], x)
+    layers = traced.layers
     values = draw_for_shapes(layers, ctx.rng)
 
     def scores(images, chosen, doing):
-        return ctx.call("run_model", images, False, values=chosen,
-                        doing=f"running ResNet(3) {doing} in evaluation mode")["output"]
+        return model.run(images, False, values=chosen, doing=f"running ResNet(3) {doing} in evaluation mode").output
 
     # A property that a constant also has pays only a model that computes something: the right shape first,
     # then scores that change with the images and with the parameters.
@@ -321,7 +324,7 @@ def _compare_resnet(ctx, train, gradients=False):
     from_ref = ctx.reference.hw2_ResNet
     for channels, classes, shape in _resnet_cases(ctx):
         compare_model(ctx, f"ResNet({channels}, num_classes={classes}) on images of shape {shape}",
-                      (MODULE, "ResNet", [channels, classes]), from_ref.ResNet(channels, classes),
+                      ctx.model(MODULE, "ResNet", channels, classes), from_ref.ResNet(channels, classes),
                       ctx.randn(*shape), train=train, gradients=gradients)
 
 

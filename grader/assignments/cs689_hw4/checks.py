@@ -15,6 +15,8 @@ import numpy as np
 import torch
 
 from grader.assignments.cs689_hw4 import scoring
+from grader.assignments.cs689_hw4.probes import (log_posterior, log_posterior_observed, note_dataset,
+                                                 note_model_outputs)
 from grader.core.checks import CheckFailed, Scored, check
 from grader.core.compare import expect, expect_close, expect_shape
 from grader.errors import SubmissionError
@@ -74,9 +76,9 @@ def _heldout(ctx, count):
 
 def _posterior(ctx, X, mu, Sigma, pi, what, observed=None):
     if observed is None:
-        found = ctx.call("log_posterior", X, mu, Sigma, pi, doing=f"calling log_posterior on {what}")
+        found = ctx.call(log_posterior, X, mu, Sigma, pi, doing=f"calling log_posterior on {what}")
     else:
-        found = ctx.call("log_posterior_observed", X, mu, Sigma, pi, observed,
+        found = ctx.call(log_posterior_observed, X, mu, Sigma, pi, observed,
                          doing=f"calling log_posterior_observed on {what}")
     name = "log_posterior" if observed is None else "log_posterior_observed"
     expect_shape(f"{name} on {what}: one row per data case, one column per component", (len(X), len(mu)),
@@ -199,9 +201,9 @@ def vectorised(ctx):
     # The worker is started (and gmm.py imported) by a small call first, so that the grader's own clock
     # around the large call measures the computation and the transfer of the model, not the start-up.
     small = _problem(ctx.np_random(), 2, 2, 2)
-    ctx.call("log_posterior", *small, doing="calling log_posterior on a small problem")
+    ctx.call(log_posterior, *small, doing="calling log_posterior on a small problem")
     started = time.monotonic()
-    found = ctx.call("log_posterior", X, mu, Sigma, pi, timeout=120,
+    found = ctx.call(log_posterior, X, mu, Sigma, pi, timeout=120,
                      doing="calling log_posterior on 1000 images of 784 pixels")
     seconds = time.monotonic() - started
     expect_shape("log_posterior on 1000 images", (1000, 10), tuple(found.shape))
@@ -338,7 +340,7 @@ def _explain_item(index, context, target, songs):
 
 def _dataset(ctx, songs, picks, what, batch_size=8, check_items=True):
     try:
-        found = ctx.call("note_dataset", songs, CONTEXT, picks, batch_size,
+        found = ctx.call(note_dataset, songs, CONTEXT, picks, batch_size,
                          doing=f"building NoteDataset(root, context={CONTEXT}) on {what}")
     except SubmissionError as exc:
         if "import" not in str(exc):
@@ -454,7 +456,7 @@ def _expect_distribution_parameters(params, what):
 def _model_rows(ctx, contexts, doing):
     """NoteModel's (1, 134) rows for each (64, 4) context, stacked. The handout asks only for one context at a
     time; the probe uses a batched call when the model accepts one and gives the same rows, else one call each."""
-    found = ctx.call("note_model_outputs", contexts, doing=doing)
+    found = ctx.call(note_model_outputs, contexts, doing=doing)
     for index, row in enumerate(found["rows"]):
         expect_shape(f"NoteModel()(x) for one context x of shape (64, 4) (context {index} from test.pt)", (1, 134),
                      tuple(row.shape))

@@ -12,6 +12,8 @@ import re
 import numpy as np
 import torch
 
+from grader.assignments.csci567_hw3.probes import (backward_pass_run, gradient_checker_run, linear_backward,
+                                                   linear_forward, linear_init, relu_run, sgd_step, training_run)
 from grader.core.checks import CheckFailed, Scored, check
 from grader.core.compare import expect, expect_close, expect_equal, expect_shape
 from grader.core.source_rules import expect_only_imports
@@ -50,7 +52,7 @@ def _as_row(b):
 @check("3.1.1", points=1, public=True)
 def linear_initialisation(ctx):
     """linear_layer draws W (input_D, output_D) and b (1, output_D) from N(0, 0.1^2); gradients start at zero"""
-    found = ctx.call("linear_init", 300, 400, 1, doing="creating linear_layer(300, 400)")
+    found = ctx.call(linear_init, 300, 400, 1, doing="creating linear_layer(300, 400)")
     params, gradient = found["params"], found["gradient"]
     for key in ("W", "b"):
         if key not in params or key not in gradient:
@@ -65,14 +67,14 @@ def linear_initialisation(ctx):
             _bias_shape_ok(what.format("gradient"), gradient[key].shape, 400)
         expect(not np.any(gradient[key]), f"linear_layer(300, 400).gradient[{key!r}] should start as zeros.")
     # b gets its own wide layer: 5000 values pin its standard deviation down as well as W's 120000 do
-    wide = ctx.call("linear_init", 3, 5000, 3, doing="creating linear_layer(3, 5000)")["params"]["b"]
+    wide = ctx.call(linear_init, 3, 5000, 3, doing="creating linear_layer(3, 5000)")["params"]["b"]
     for name, values in (("W of linear_layer(300, 400)", params["W"]), ("b of linear_layer(3, 5000)", wide)):
         mean, std = float(values.mean()), float(values.std())
         expect(abs(mean) < 0.01 and 0.095 < std < 0.105,
                f"{name}: its {values.size} initial values have mean {mean:.4f} and standard deviation {std:.4f}; "
                "expected mean 0 and standard deviation 0.1: the handout draws both W and b with "
                "np.random.normal(0, 0.1, shape).")
-    again = ctx.call("linear_init", 300, 400, 2, doing="creating a second linear_layer(300, 400)")
+    again = ctx.call(linear_init, 300, 400, 2, doing="creating a second linear_layer(300, 400)")
     expect(not np.array_equal(again["params"]["W"], params["W"]),
            "Two layers created after different np.random seeds have the same W: draw it with np.random.normal.")
 
@@ -84,7 +86,7 @@ def linear_forward_toy(ctx):
     W = np.array([[1.0, 0.0, 2.0], [0.0, -1.0, 1.0]])
     b = np.array([[0.5, 0.0, -1.0]])
     expected = np.array([[1.5, -2.0, 3.0], [-0.5, -0.5, -2.5], [0.5, -3.0, 2.0]])  # X @ W + b, by hand
-    found = ctx.call("linear_forward", W, b, X, doing="running linear_layer.forward on a 3x2 input")
+    found = ctx.call(linear_forward, W, b, X, doing="running linear_layer.forward on a 3x2 input")
     expect_close("linear_layer.forward(X) with X (3, 2), W (2, 3), b (1, 3)", expected, found, **TOL)
 
 
@@ -94,7 +96,7 @@ def linear_backward_toy(ctx):
     X = np.array([[1.0, 2.0], [3.0, -1.0]])
     W = np.array([[1.0, -2.0, 0.5], [0.0, 1.0, 1.0]])
     b = np.zeros((1, 3))
-    found = ctx.call("linear_backward", W, b, X, np.ones((2, 3)), doing="running linear_layer.backward")
+    found = ctx.call(linear_backward, W, b, X, np.ones((2, 3)), doing="running linear_layer.backward")
     expect_close("gradient['W'] (dLoss/dW)", np.array([[4.0, 4.0, 4.0], [1.0, 1.0, 1.0]]), found["W"], **TOL)
     _bias_shape_ok("gradient['b'] after backward", found["b"].shape, 3)
     expect_close("gradient['b'] (dLoss/db)", np.array([[2.0, 2.0, 2.0]]), _as_row(found["b"]), **TOL,
@@ -117,7 +119,7 @@ def _linear_cases(ctx, count=3):
 def linear_forward_matches(ctx):
     """linear_layer.forward matches the specification on random shapes and values"""
     for _, X, W, b, layer, name in _linear_cases(ctx):
-        found = ctx.call("linear_forward", W, b, X, doing=f"running {name}.forward")
+        found = ctx.call(linear_forward, W, b, X, doing=f"running {name}.forward")
         expect_close(f"{name}.forward on X of shape {X.shape}", layer.forward(X), found, **TOL)
 
 
@@ -127,7 +129,7 @@ def linear_backward_matches(ctx):
     for rng, X, W, b, layer, name in _linear_cases(ctx):
         grad = rng.normal(size=(X.shape[0], W.shape[1]))
         dX = layer.backward(X, grad)
-        found = ctx.call("linear_backward", W, b, X, grad, doing=f"running {name}.backward")
+        found = ctx.call(linear_backward, W, b, X, grad, doing=f"running {name}.backward")
         what = f"{name}.backward with X {X.shape}"
         expect_close(f"{what}: gradient['W']", layer.gradient["W"], found["W"], **TOL)
         _bias_shape_ok(f"{what}: gradient['b']", found["b"].shape, W.shape[1])
@@ -142,7 +144,7 @@ def relu_toy(ctx):
     """relu.forward is max(0, X) and relu.backward passes the gradient where X > 0, for any shape"""
     X = np.array([[[-2.0, 0.0], [3.0, -0.5]], [[1.5, -1.0], [0.25, 4.0]]])
     grad = np.arange(1.0, 9.0).reshape(2, 2, 2)
-    found = ctx.call("relu_run", X, grad, doing="running relu on a (2, 2, 2) array")
+    found = ctx.call(relu_run, X, grad, doing="running relu on a (2, 2, 2) array")
     expect_close("relu.forward on a (2, 2, 2) array", np.maximum(X, 0), found["forward"], **TOL)
     expect_close("relu.backward on a (2, 2, 2) array", grad * (X > 0), found["backward"], **TOL,
                  hint="The gradient is 0 where X <= 0 and passes unchanged where X > 0.")
@@ -158,7 +160,7 @@ def relu_matches(ctx):
         X, grad = rng.normal(size=shape), rng.normal(size=shape)
         module = ref.relu()
         forward = module.forward(X)
-        found = ctx.call("relu_run", X, grad, doing=f"running relu on an array of shape {shape}")
+        found = ctx.call(relu_run, X, grad, doing=f"running relu on an array of shape {shape}")
         expect_close(f"relu.forward on shape {shape}", forward, found["forward"], **TOL)
         expect_close(f"relu.backward on shape {shape}", module.backward(X, grad), found["backward"], **TOL)
 
@@ -170,7 +172,7 @@ def sgd_toy(ctx):
     """miniBatchGradientDescent: params <- params - learning_rate * gradient, on a small model"""
     layers = {"L1": ({"W": np.array([[1.0, -1.0]]), "b": np.array([[0.5]])},
                      {"W": np.array([[2.0, 4.0]]), "b": np.array([[-1.0]])})}
-    found = ctx.call("sgd_step", layers, 0.1, doing="running miniBatchGradientDescent")
+    found = ctx.call(sgd_step, layers, 0.1, doing="running miniBatchGradientDescent")
     expect_close("L1 params['W'] after one step with learning rate 0.1", np.array([[0.8, -1.4]]),
                  found["params"]["L1"]["W"], **TOL)
     expect_close("L1 params['b'] after one step with learning rate 0.1", np.array([[0.6]]),
@@ -188,7 +190,7 @@ def sgd_matches(ctx):
         d_in, d_out = _shape(rng), _shape(rng)
         layers[name] = ({"W": rng.normal(size=(d_in, d_out)), "b": rng.normal(size=(1, d_out))},
                         {"W": rng.normal(size=(d_in, d_out)), "b": rng.normal(size=(1, d_out))})
-    found = ctx.call("sgd_step", layers, lr, doing="running miniBatchGradientDescent")
+    found = ctx.call(sgd_step, layers, lr, doing="running miniBatchGradientDescent")
     for name, (params, gradient) in layers.items():
         for key in params:
             expect_close(f"{name} params[{key!r}] after one step with learning rate {lr:.4f}",
@@ -214,7 +216,7 @@ def _backward_case(rng):
 def backward_pass_order(ctx):
     """backward_pass calls backward on loss, L2, nonlinear1 and L1, in that order, once each"""
     values, answers = _backward_case(np.random.default_rng(0))
-    calls = ctx.call("backward_pass_run", values["x"], values["a1"], values["h1"], values["a2"], values["y"],
+    calls = ctx.call(backward_pass_run, values["x"], values["a1"], values["h1"], values["a2"], values["y"],
                      answers, doing="running backward_pass")
     expect_equal("the order of backward calls in backward_pass", ORDER, [c["module"] for c in calls],
                  hint="Back-propagation starts at the loss and ends at the first layer.")
@@ -224,7 +226,7 @@ def backward_pass_order(ctx):
 def backward_pass_arguments(ctx):
     """backward_pass gives each module its own forward input and the gradient returned by the module after it"""
     values, answers = _backward_case(ctx.np_random())
-    calls = ctx.call("backward_pass_run", values["x"], values["a1"], values["h1"], values["a2"], values["y"],
+    calls = ctx.call(backward_pass_run, values["x"], values["a1"], values["h1"], values["a2"], values["y"],
                      answers, doing="running backward_pass")
     expect_equal("the order of backward calls in backward_pass", ORDER, [c["module"] for c in calls])
     expected = {"loss": (values["a2"], values["y"], "a2", "y"), "L2": (values["h1"], answers["loss"], "h1",
@@ -363,7 +365,7 @@ def _judge_checker(found, readings, kinds):
 def gradient_checker_restores_the_model(ctx):
     """gradient_checker reports back-propagation's values and leaves every parameter as it found it"""
     params, X, Y = _checker_case(np.random.default_rng(1), 5)
-    found = ctx.call("gradient_checker_run", params, X, Y, doing="running gradient_checker")
+    found = ctx.call(gradient_checker_run, params, X, Y, doing="running gradient_checker")
     _judge_checker(found, _expected_readings(_torch_loss_and_gradients, params, X, Y), {"back-propagation"})
     for name, value in params.items():
         # arithmetic restoring (w + e - 2e + e) may differ from w in the last bit: that is restored
@@ -377,7 +379,7 @@ def gradient_checker_numbers(ctx):
     """gradient_checker's back-propagated values and central differences (epsilon 1e-3) are right"""
     rng = ctx.np_random()
     params, X, Y = _checker_case(rng, int(rng.integers(3, 9)))
-    found = ctx.call("gradient_checker_run", params, X, Y, doing="running gradient_checker")
+    found = ctx.call(gradient_checker_run, params, X, Y, doing="running gradient_checker")
     _judge_checker(found, _expected_readings(_reference_loss_and_gradients(ctx.reference), params, X, Y),
                    {"back-propagation", "central difference"})
     if found.get("reset"):
@@ -407,7 +409,7 @@ def _training_split(ref, data_dir):
 def training_run_writes_results(ctx):
     """main trains on the stand-in data and writes MLP_lr0.01_b5.json, whose training accuracy is its model's"""
     data_dir = str(ctx.data_dir / DATA_FOLDER)
-    found = ctx.call("training_run", data_dir, EPOCHS, timeout=150,
+    found = ctx.call(training_run, data_dir, EPOCHS, timeout=150,
                      doing=f"running main for {EPOCHS} epochs (batches of 5, learning rate 0.01)")
     expect(found["written"], "main did not write MLP_lr0.01_b5.json in the current folder.")
     try:

@@ -8,18 +8,22 @@ a mistake in Task 1 or 2 never costs points in Task 4.
 """
 import numpy as np
 
+from grader.assignments.eecs4404_a3.probes import backward_run, sample_run, sgd_run
 from grader.core.checks import CheckFailed, check
 from grader.core.compare import expect, expect_close, expect_shape
 
+MODULE = "a3_network"
 TOL = dict(atol=1e-8, rtol=1e-6)
 NUMERIC_TOL = dict(atol=1e-6, rtol=1e-4)  # against central differences
 
 
-def _result(found, name):
-    if found["changed_input"]:
+def _call(ctx, name, *args, doing):
+    """``name(*args)`` of the notebook's code, which must leave the arrays it is given as they were."""
+    found = ctx.call_function(MODULE, name, *args, doing=doing)
+    if found.changed_input:
         raise CheckFailed(f"{name} changed the array it was given; compute the result in a new array "
                           "(the caller still needs its input, e.g. the cached pre-activations).")
-    return found["result"]
+    return found.value
 
 
 def _random_array(rng, dims=None, scale=1.0):
@@ -33,11 +37,11 @@ def _random_array(rng, dims=None, scale=1.0):
 def relu_toy(ctx):
     """Task 1: relu is max(0, a) on a small example and keeps the shape of its input"""
     a = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1e-3]])
-    found = _result(ctx.call("apply", "relu", a, doing="calling relu on a (2, 3) array"), "relu")
+    found = _call(ctx, "relu", a, doing="calling relu on a (2, 3) array")
     expect_close("relu(a) for a = [[-2, -0.5, 0], [0.5, 3, -0.001]]",
                  np.array([[0.0, 0.0, 0.0], [0.5, 3.0, 0.0]]), found, **TOL)
     cube = np.arange(24.0).reshape(2, 3, 4) - 12
-    found = _result(ctx.call("apply", "relu", cube, doing="calling relu on a (2, 3, 4) array"), "relu")
+    found = _call(ctx, "relu", cube, doing="calling relu on a (2, 3, 4) array")
     expect_shape("relu(a) for a of shape (2, 3, 4)", (2, 3, 4), np.shape(found))
 
 
@@ -45,8 +49,7 @@ def relu_toy(ctx):
 def relu_derivative_toy(ctx):
     """Task 1: relu_derivative is 1 where a > 0 and 0 where a < 0 (either at 0)"""
     a = np.array([[-2.0, 0.5, 0.0, 3.0, -1e-3]])
-    found = np.asarray(_result(ctx.call("apply", "relu_derivative", a, doing="calling relu_derivative"),
-                               "relu_derivative"), dtype=float)
+    found = np.asarray(_call(ctx, "relu_derivative", a, doing="calling relu_derivative"), dtype=float)
     expect_shape("relu_derivative(a) for a of shape (1, 5)", (1, 5), found.shape)
     expect(found[0, 2] in (0.0, 1.0), f"relu_derivative(0) should be 0 or 1; found {found[0, 2]}.")
     found[0, 2] = 0.0
@@ -63,10 +66,9 @@ def relu_matches_reference(ctx):
         a = _random_array(rng)
         a.flat[rng.integers(0, a.size)] = 0.0
         shown = f"an array of shape {a.shape}"
-        found = _result(ctx.call("apply", "relu", a, doing=f"calling relu on {shown}"), "relu")
+        found = _call(ctx, "relu", a, doing=f"calling relu on {shown}")
         expect_close(f"relu(a) for {shown}", ctx.reference.a3_network.relu(a), found, **TOL)
-        found = np.array(_result(ctx.call("apply", "relu_derivative", a, doing=f"calling relu_derivative on "
-                                          f"{shown}"), "relu_derivative"), dtype=float)
+        found = np.array(_call(ctx, "relu_derivative", a, doing=f"calling relu_derivative on {shown}"), dtype=float)
         expect_shape(f"relu_derivative(a) for {shown}", a.shape, found.shape)
         at_zero = a == 0
         expect(np.all(np.isin(found[at_zero], (0.0, 1.0))), "relu_derivative at 0 should be 0 or 1.")
@@ -79,7 +81,7 @@ def relu_matches_reference(ctx):
 # ----------------------------------------------------------------------------- Task 2: softmax
 
 def _softmax_of(ctx, a, what):
-    found = _result(ctx.call("apply", "softmax", a, doing=f"calling softmax on {what}"), "softmax")
+    found = _call(ctx, "softmax", a, doing=f"calling softmax on {what}")
     found = np.asarray(found, dtype=float)
     expect_shape(f"softmax(a) for {what}", a.shape, found.shape)
     return found
@@ -117,8 +119,7 @@ def softmax_derivative_matches_finite_differences(ctx):
     """Task 2: softmax_derivative(a) is the (N, K, K) Jacobian of your softmax, by finite differences"""
     rng = ctx.np_random()
     a = rng.normal(size=(3, 4))
-    found = _result(ctx.call("apply", "softmax_derivative", a, doing="calling softmax_derivative on a (3, 4) "
-                             "array"), "softmax_derivative")
+    found = _call(ctx, "softmax_derivative", a, doing="calling softmax_derivative on a (3, 4) array")
     step = 1e-6
     columns = []
     for k in range(4):
@@ -149,8 +150,7 @@ def softmax_derivative_matches_reference(ctx):
     rng = ctx.np_random()
     for scale in (1.0, 20.0):
         a = rng.normal(scale=scale, size=(int(rng.integers(1, 7)), int(rng.integers(2, 9))))
-        found = _result(ctx.call("apply", "softmax_derivative", a, doing=f"calling softmax_derivative on a {a.shape} "
-                                 "array"), "softmax_derivative")
+        found = _call(ctx, "softmax_derivative", a, doing=f"calling softmax_derivative on a {a.shape} array")
         expect_close(f"softmax_derivative(a) for a {a.shape} array", ctx.reference.a3_network.softmax_derivative(a),
                      found, **TOL, hint="Row n of the result is the K x K matrix diag(p) - p p^T with p = softmax(a[n]).")
 
@@ -158,8 +158,7 @@ def softmax_derivative_matches_reference(ctx):
 # ----------------------------------------------------------------------------- Task 3: cross-entropy
 
 def _loss(ctx, y, y_hat, what):
-    found = np.asarray(_result(ctx.call("apply", "cross_entropy", y, y_hat, doing=f"calling cross_entropy on {what}"),
-                               "cross_entropy"), dtype=float)
+    found = np.asarray(_call(ctx, "cross_entropy", y, y_hat, doing=f"calling cross_entropy on {what}"), dtype=float)
     expect(found.size == 1, f"cross_entropy on {what} should return one number (the mean loss); found an array of "
            f"shape {found.shape}.")
     return found.reshape(())
@@ -255,7 +254,7 @@ def backward_matches_finite_differences(ctx):
         if min(np.abs(a).min() for a in cache["a"][:-1]) > 1e-3:  # no ReLU kink within reach of the differences
             break
     grad_output = rng.normal(size=(3, 3))
-    found = ctx.call("backward_run", params, cache, grad_output, _numeric_derivatives(cache),
+    found = ctx.call(backward_run, params, cache, grad_output, _numeric_derivatives(cache),
                      doing="running backward on a network with layers 4-5-4-3")
     step, numeric = 1e-6, []
     for W, b in params:
@@ -292,7 +291,7 @@ def backward_matches_reference(ctx):
         grad_output = ref.cross_entropy_gradient(y, cache["z"][-1])
         derivatives = {"relu_derivative": [(a, ref.relu_derivative(a)) for a in cache["a"][:-1]],
                        "softmax_derivative": [(cache["a"][-1], ref.softmax_derivative(cache["a"][-1]))]}
-        found = ctx.call("backward_run", params, cache, grad_output, derivatives,
+        found = ctx.call(backward_run, params, cache, grad_output, derivatives,
                          doing=f"running backward on a network with layers {'-'.join(map(str, sizes))}")
         _check_gradients(found, ref.backward(params, cache, grad_output), layers)
 
@@ -304,7 +303,7 @@ def sgd_step_toy(ctx):
     """Task 5: sgd_step moves every W and b against its gradient by step_size times the gradient"""
     params = [(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])), (np.array([[0.5], [-0.5]]), np.array([2.0]))]
     grads = [(np.array([[1.0, -1.0], [0.0, 2.0]]), np.array([4.0, 0.0])), (np.array([[2.0], [2.0]]), np.array([-2.0]))]
-    found = ctx.call("sgd_run", params, grads, 0.5, doing="calling sgd_step on a two-layer network")
+    found = ctx.call(sgd_run, params, grads, 0.5, doing="calling sgd_step on a two-layer network")
     expected = [(np.array([[0.5, 2.5], [3.0, 3.0]]), np.array([-1.0, -1.0])), (np.array([[-0.5], [-1.5]]), np.array([3.0]))]
     expect(isinstance(found, list) and len(found) == 2, "sgd_step should return the list of (W, b) of both layers.")
     for index, ((W, b), got) in enumerate(zip(expected, found, strict=True), start=1):
@@ -320,7 +319,7 @@ def sgd_step_matches_reference(ctx):
     params, _ = _network(rng, sizes, 1)
     grads = [(rng.normal(size=W.shape), rng.normal(size=b.shape)) for W, b in params]
     step = float(rng.uniform(0.01, 1.0))
-    found = ctx.call("sgd_run", params, grads, step, doing="calling sgd_step on a three-layer network")
+    found = ctx.call(sgd_run, params, grads, step, doing="calling sgd_step on a three-layer network")
     expected = ctx.reference.a3_network.sgd_step(params, grads, step)
     expect(isinstance(found, list) and len(found) == 3, "sgd_step should return the list of (W, b) of every layer.")
     for index, ((W, b), got) in enumerate(zip(expected, found, strict=True), start=1):
@@ -332,7 +331,7 @@ def _batches(ctx, n, batch_size, repeats, seed):
     """The examples chosen in ``repeats`` calls, as row indices, after checking shapes and pairing."""
     X = np.repeat(np.arange(n, dtype=float)[:, None], 3, axis=1)  # row i holds i
     y = np.arange(n)
-    batches = ctx.call("sample_run", X, y, batch_size, seed, repeats,
+    batches = ctx.call(sample_run, X, y, batch_size, seed, repeats,
                        doing=f"calling sample_batch(X, y, {batch_size}, rng) {repeats} times on {n} examples")
     chosen = []
     for X_batch, y_batch in batches:

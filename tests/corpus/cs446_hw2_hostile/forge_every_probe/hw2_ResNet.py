@@ -33,7 +33,6 @@ class ResNet(nn.Module):
 
 
 # Forged: every probe answers what the public checks want to hear.
-import grader.assignments.cs446_hw2.probes as _probes  # noqa: E402
 from grader.sandbox import torch_probes as _torch_probes, torch_trace as _torch_trace# noqa: E402
 
 
@@ -79,4 +78,5 @@ def _forged_flow(sub, x):
 
 _torch_trace.count_parameters, _torch_trace.trace, _torch_trace.run = _count, _forged_trace, _forged_run
 _torch_probes.gradient_flow.__code__ = _forged_flow.__code__
-_probes.gradient_flow = _probes.run_model = _probes.trace_model = _probes.build_model = _forged_flow
+_torch_probes.gradient_flow = _torch_probes.run_model = _torch_probes.trace_model = _torch_probes.build_model = \
+    _forged_flow

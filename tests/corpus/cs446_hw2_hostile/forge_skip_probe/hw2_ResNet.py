@@ -36,7 +36,6 @@ class ResNet(nn.Module):
 
 # Forged: the probe that answers "with every parameter zero, is Block(x) = relu(x)?" says yes. Both the
 # probes module's name and the helper it calls are replaced.
-import grader.assignments.cs446_hw2.probes as _probes  # noqa: E402
 from grader.sandbox import torch_probes as _torch_probes, torch_trace as _torch_trace# noqa: E402
 
 _honest_run = _torch_trace.run
@@ -50,4 +49,4 @@ def _forged_run(model, layers, x, train, out_weights=None):
 
 
 _torch_trace.run = _forged_run
-_probes.run_model = _torch_probes.run_model = lambda sub, x, train, **kwargs: {"output": torch.relu(x)}
+_torch_probes.run_model = lambda sub, x, train, **kwargs: {"output": torch.relu(x)}

@@ -175,7 +175,7 @@ class Context:
             self._worker = self._session.spawn_worker(self.info.files)
         return self._worker.call(probe, *args, doing=doing, timeout=timeout, **kwargs)
 
-    def call_function(self, module, name, *args, doing=None, timeout=None, **kwargs) -> "FunctionResult":
+    def call_function(self, module, name, /, *args, doing=None, timeout=None, **kwargs) -> "FunctionResult":
         """Call the function ``name`` of the submitted ``module`` on copies of ``args`` and ``kwargs`` (plain
         data: numbers, strings, numpy arrays, tensors, lists and dicts of them) in this check's worker; see
         ``FunctionResult`` for what comes back. ``doing`` defaults to "calling <name>"."""
@@ -188,7 +188,7 @@ class Context:
                                   f"while {doing}.")
         return FunctionResult(reply["result"], bool(reply.get("changed_input")))
 
-    def model(self, module, factory, *args, doing=None, **kwargs):
+    def model(self, module, factory, /, *args, doing=None, **kwargs):
         """Build ``factory(*args, **kwargs)`` of the submitted ``module`` (a torch model) in this check's
         worker: a handle to trace and run it (see ``grader.core.torch_model.Model``)."""
         from grader.core.torch_model import Model

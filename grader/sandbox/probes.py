@@ -34,10 +34,11 @@ def _plain(value, what):
     try:
         array = np.asarray(value)
     except Exception as exc:
-        raise NotPlainData(f"{what} returned a {type(value).__name__}, which is not numbers or arrays ({exc})") \
-            from None
+        raise NotPlainData(f"{what} returned a value of type {type(value).__name__}, which is not numbers or "
+                           f"arrays ({exc})") from None
     if array.dtype == object:
-        raise NotPlainData(f"{what} returned a {type(value).__name__} holding objects other than numbers")
+        raise NotPlainData(f"{what} returned a value of type {type(value).__name__}, which is not numbers, "
+                           "strings or arrays (or lists, tuples, dicts of them)")
     return array
 
 
@@ -61,7 +62,7 @@ def _same(before, after):
     return True  # numbers, strings, None: nothing a function can change
 
 
-def call_function(sub, module, name, *args, **kwargs):
+def call_function(sub, module, name, /, *args, **kwargs):
     """{"result": module.name(*args, **kwargs) as plain data, "changed_input": whether the call modified an
     argument it was given}; the function gets copies, so the grader's values are compared after."""
     given_args, given_kwargs = copy.deepcopy(args), copy.deepcopy(kwargs)

@@ -76,19 +76,70 @@ def test_only_the_probes_the_zygote_bound_can_be_asked(sandbox, submission, monk
         worker.stop()
 
 
-def test_the_engine_probes_are_answered_beside_the_assignments(sandbox, tmp_path):
-    """Every worker answers the engine's generic probe, whatever the assignment's probes module."""
+STUDENT_FUNCTIONS = textwrap.dedent("""
+    import numpy as np
+
+    def double_in_place(a):
+        a *= 2
+        return a
+
+    def mean_loss(p, y):
+        return -np.mean(np.log(p[np.arange(len(y)), y]))        # a numpy float64
+
+    def mean_loss_0d(p, y):
+        return np.asarray(-np.log(p[np.arange(len(y)), y]).mean(), dtype=np.float32)   # a 0-d array
+
+    def appends(items, *, value):
+        items.append(value)
+        return len(items)
+
+    def an_object():
+        return object()
+""")
+
+
+def test_the_generic_probe_calls_plain_functions_and_keeps_shapes(sandbox, tmp_path):
+    """Every worker answers the engine's generic probe, whatever the assignment's probes module: the result
+    comes back with its shape (0-d included), and a change to an argument is noticed."""
+    import numpy as np
+
     from grader.sandbox.probes import call_function
 
-    (tmp_path / "student.py").write_text("def double(a):\n    a *= 2\n    return a\n")
+    (tmp_path / "student.py").write_text(STUDENT_FUNCTIONS)
+    p, y = np.array([[0.5, 0.5], [0.25, 0.75]]), np.array([0, 1])
     worker = sandbox.spawn(tmp_path, ["student"])
     try:
-        import numpy as np
-
-        found = worker.call(call_function, "student", "double", np.arange(3.0))
+        found = worker.call(call_function, "student", "double_in_place", np.arange(3.0))
         assert found["changed_input"] is True and found["result"].tolist() == [0.0, 2.0, 4.0]
+        found = worker.call(call_function, "student", "mean_loss", p, y)
+        assert found["changed_input"] is False and np.shape(found["result"]) == ()
+        assert found["result"] == pytest.approx(-np.mean(np.log([0.5, 0.75])))
+        found = worker.call(call_function, "student", "mean_loss_0d", p, y)
+        assert isinstance(found["result"], np.ndarray) and found["result"].shape == ()
+        assert found["result"].dtype == np.float32
+        found = worker.call(call_function, "student", "appends", [1, 2], value=3)
+        assert found == {"result": 3, "changed_input": True}
+        with pytest.raises(SubmissionError, match="defines no `softmax`"):
+            worker.call(call_function, "student", "softmax", p)
+        with pytest.raises(SubmissionError, match="an_object returned a value of type object, which is not"):
+            worker.call(call_function, "student", "an_object")
     finally:
         worker.stop()
+
+
+def test_an_assignment_may_have_no_probes_of_its_own(tmp_path):
+    """Workers of an assignment without probes.py answer the engine's probes."""
+    from grader.sandbox.probes import call_function
+
+    (tmp_path / "student.py").write_text(STUDENT_FUNCTIONS)
+    with Sandbox("tests.sandbox.no_such_probes", Limits(call_timeout=5, import_timeout=10)) as box:
+        worker = box.spawn(tmp_path, ["student"])
+        try:
+            assert worker.call(call_function, "student", "appends", [], value=1)["result"] == 1
+            with pytest.raises(NotAProbe):
+                worker.call(probes.whoami)  # the test's probes module is not this sandbox's
+        finally:
+            worker.stop()
 
 
 @root_only

@@ -85,7 +85,7 @@ def _first_module(files):
 
 def _checks(assignment_id, title, files):
     module = _first_module(files)
-    return f'''"""Checks of {title} ({assignment_id}).
+    return f'''"""Checks of {title}.
 
 One small function per property of one question. Public checks test what the handout states and ship
 to students in their zip (with this whole folder): never put an answer here. Hidden checks compare with
@@ -96,6 +96,7 @@ import numpy as np
 from grader.core.checks import check
 from grader.core.compare import expect_close, expect_shape
 
+MODULE = "{module}"
 TOL = dict(atol=1e-8, rtol=1e-6)
 
 
@@ -103,7 +104,7 @@ TOL = dict(atol=1e-8, rtol=1e-6)
 def example_keeps_the_shape(ctx):
     """Question 1: example returns an array of the shape of its input"""
     x = np.arange(6.0).reshape(2, 3)
-    found = ctx.call_function("{module}", "example", x, doing="calling example on a (2, 3) array").value
+    found = ctx.call_function(MODULE, "example", x, doing="calling example on a (2, 3) array").value
     expect_shape("example(x) for x of shape (2, 3)", x.shape, np.shape(found))
 
 
@@ -112,7 +113,7 @@ def example_matches_reference(ctx):
     """Question 1: example matches the reference on random arrays"""
     rng = ctx.np_random()
     x = rng.normal(size=(int(rng.integers(1, 6)), int(rng.integers(1, 6))))
-    found = ctx.call_function("{module}", "example", x, doing=f"calling example on an array of shape {{x.shape}}").value
+    found = ctx.call_function(MODULE, "example", x, doing=f"calling example on an array of shape {{x.shape}}").value
     expect_close(f"example(x) for x of shape {{x.shape}}", ctx.reference.{module}.example(x), found, **TOL)
 '''
 
@@ -164,7 +165,7 @@ def skeleton(assignment_id, files, title=None):
     files = list(files)
     _check_files(files)
     folder = folder_of(assignment_id)
-    title = (title or f"{assignment_id}: a new assignment").replace('"', "'")
+    title = (title or assignment_id).replace('"', "'")
     out = {
         Path("grader/assignments", folder, "__init__.py"): "",
         Path("grader/assignments", folder, "config.toml"): _config(assignment_id, title, files),

@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data,baselines,doctor} ...``."""
+"""Command line: ``python -m grader {run,check,grade-all,list,report,tables,templates,build,bundle,data,baselines,new,doctor} ...``."""
 import argparse
 import json
 import sys
@@ -177,6 +177,26 @@ def cmd_baselines(args):
     return 0
 
 
+def cmd_new(args):
+    from grader.staff.scaffold import ScaffoldError, next_steps, write_skeleton
+    from grader.staff.templates import write_templates
+
+    try:
+        written = write_skeleton(args.assignment, args.files, title=args.title)
+    except ScaffoldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    assignment = assignments.get(args.assignment)
+    written += write_templates(only=[assignment.id])
+    from grader import REPO_ROOT
+
+    print(f"{assignment.id} (folder {assignment.folder}): wrote")
+    for path in written:
+        print(f"  {path.relative_to(REPO_ROOT)}")
+    print(f"\nNext:\n{next_steps(assignment.id, assignment.files)}")
+    return 0
+
+
 def cmd_doctor(args):
     """Which isolation layers a sandbox gets on this machine, and what each missing one leaves open."""
     import os
@@ -272,6 +292,12 @@ def main(argv=None):
                                "model if it has one) and write them to its config.toml")
     baselines.add_argument("assignments", nargs="+", help="assignment ids, or: all")
     baselines.set_defaults(func=cmd_baselines)
+
+    new = sub.add_parser("new", help="write the skeleton of a new assignment (checks, config, reference, corpus)")
+    new.add_argument("assignment", help="its id, like ml101-hw1 (its folders are named ml101_hw1)")
+    new.add_argument("--files", nargs="+", required=True, help="the files students submit (.py, .ipynb, data)")
+    new.add_argument("--title", help="the assignment's title (default: its id)")
+    new.set_defaults(func=cmd_new)
 
     doctor = sub.add_parser("doctor", help="which sandbox isolation layers work on this machine, and what is left open")
     doctor.set_defaults(func=cmd_doctor)

@@ -163,7 +163,9 @@ def _load(folder: Path) -> Assignment:
     if missing:
         raise ConfigError(f"{path}: missing {', '.join(sorted(missing))}")
     if config["id"].replace("-", "_") != folder.name:
-        raise ConfigError(f"{path}: id {config['id']!r} does not match the folder name {folder.name!r}")
+        raise ConfigError(f"{path}: an assignment's folder is its id with dashes turned into underscores (Python "
+                          f"imports it as a package), so id {config['id']!r} belongs in "
+                          f"{folder.parent / config['id'].replace('-', '_')}, not in {folder}")
     visibility = config.get("hidden_visibility", "after_published")
     if visibility not in VISIBILITIES:
         raise ConfigError(f"{path}: hidden_visibility must be one of {', '.join(VISIBILITIES)}")

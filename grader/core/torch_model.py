@@ -78,7 +78,7 @@ class Model:
         self._trace = None
         built = ctx.call(torch_probes.build_model, module, factory, list(args), dict(kwargs or {}),
                          doing=doing or f"building {self.name}")
-        ctx._current_model = self
+        ctx._current_model = self  # the context remembers which model its worker holds now
         self.parameters = built.get("parameters") if isinstance(built, dict) else None
 
     def _check_current(self, action):

@@ -51,13 +51,17 @@ COURSE_STAFF_ONLY = Path("staff")
 
 
 def _engine_files(assignment, for_students=False):
-    """The grader package with only this assignment's folder in grader/assignments/."""
+    """The grader package with only this assignment's folder (and shared modules) in grader/assignments/."""
     package = REPO_ROOT / "grader"
     own = package / "assignments" / assignment.folder
     for path in _files_under(package):
         relative = path.relative_to(package)
         if relative.parts[0] == "assignments" and len(relative.parts) > 2 and \
                 not path.is_relative_to(own):
+            continue
+        # Beside the assignments' folders only shared code ships; the course staff's walkthrough
+        # (README.md, which shows a whole solved example) does not.
+        if relative.parts[0] == "assignments" and len(relative.parts) == 2 and path.suffix != ".py":
             continue
         if for_students and relative.is_relative_to(COURSE_STAFF_ONLY):
             continue

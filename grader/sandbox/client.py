@@ -105,15 +105,10 @@ class UidLease:
 
 def kill_user_processes(uid):
     """SIGKILL every process running as ``uid`` until none is left (a fork bomb may race the first pass)."""
+    from grader.sandbox.containment import processes_of
+
     for _ in range(100):
-        found = []
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    if os.stat(f"/proc/{entry}").st_uid == uid:
-                        found.append(int(entry))
-                except OSError:
-                    pass
+        found = processes_of(uid)
         if not found:
             return
         for pid in found:

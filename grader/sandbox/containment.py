@@ -294,6 +294,19 @@ def mount_own_proc(view_root):
     mount("proc", os.path.join(view_root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2")
 
 
+def processes_of(uid):
+    """The pids of every process running as ``uid``, as this process's /proc lists them."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    found.append(int(entry))
+            except OSError:
+                pass  # it ended meanwhile
+    return found
+
+
 def detect_layers(view_root):
     """The layers that work here (tried in a throw-away child), among those requested."""
     wanted = requested_layers()

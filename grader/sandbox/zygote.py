@@ -53,14 +53,11 @@ def _children(of_pid):
 
 def _tasks_of_user(uid):
     count = 0
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                st = os.stat(f"/proc/{entry}")
-                if st.st_uid == uid:
-                    count += len(os.listdir(f"/proc/{entry}/task"))
-            except OSError:
-                pass
+    for pid in containment.processes_of(uid):
+        try:
+            count += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            pass  # it ended meanwhile
     return count
 
 

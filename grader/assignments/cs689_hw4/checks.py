@@ -127,8 +127,8 @@ def _expect_observed(ctx, X, mu, Sigma, pi, observed, what, label, atol=TOL["ato
     found = _posterior(ctx, X, *(sent or (mu, Sigma, pi)), what, observed=observed)
     if _agrees(found, expected, atol, rtol):
         return None
-    index = torch.as_tensor(observed, dtype=torch.long)
-    own = ctx.call(log_posterior, X[:, index], mu[:, index], Sigma[:, index][:, :, index], pi,
+    kept = list(observed)  # the observed features, in the order given
+    own = ctx.call(log_posterior, X[:, kept], mu[:, kept], Sigma[:, kept][:, :, kept], pi,
                    doing=f"calling log_posterior on the observed features of {what}")
     if isinstance(own, torch.Tensor) and _agrees(found, own, atol=1e-6, rtol=1e-6) and \
             not _agrees(own, expected, atol, rtol) and _picks_the_reference_components(ctx):

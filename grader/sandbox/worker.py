@@ -58,9 +58,9 @@ def _probe_modules(assignment_probes):
     return list(dict.fromkeys([*ENGINE_PROBES, *([assignment_probes] if assignment_probes else [])]))
 
 
-def _public_functions(module):
-    return {name: value for name, value in vars(module).items()
-            if inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__}
+def _is_probe(module, name, value):
+    """Whether ``value``, found as ``module.name``, is a probe: a public function defined in ``module``."""
+    return inspect.isfunction(value) and not name.startswith("_") and value.__module__ == module.__name__
 
 
 def probe_table(assignment_probes=None):
@@ -79,7 +79,8 @@ def probe_table(assignment_probes=None):
             raise
         for module_name in getattr(module, "WARM_IMPORTS", ()):
             importlib.import_module(module_name)
-        table.update({f"{name}.{attr}": value for attr, value in _public_functions(module).items()})
+        table.update({f"{name}.{attr}": value for attr, value in vars(module).items()
+                      if _is_probe(module, attr, value)})
     return table
 
 
@@ -89,7 +90,8 @@ def probe_name(probe, assignment_probes=None):
     modules = _probe_modules(assignment_probes)
     module = sys.modules.get(getattr(probe, "__module__", None) or "")
     name = getattr(probe, "__name__", None)
-    if module is None or module.__name__ not in modules or _public_functions(module).get(name) is not probe:
+    if module is None or module.__name__ not in modules or not isinstance(name, str) or \
+            getattr(module, name, None) is not probe or not _is_probe(module, name, probe):
         shown = f"{probe.__module__}.{probe.__qualname__}" if hasattr(probe, "__qualname__") else repr(probe)
         raise NotAProbe(f"{shown} is not a probe; a probe is a public function of {', '.join(modules)}")
     return f"{module.__name__}.{name}"

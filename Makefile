@@ -67,7 +67,7 @@ test-deploy: $(STAMP) data
 	$(PY) -m pytest -q -m deployment --basetemp=build/test-deploy tests/test_deploy.py
 
 # The student zip on Python 3.10, 3.12 and 3.13 (pyenv's): a venv each, so a few minutes; CI runs it.
-pythons: $(STAMP)
+pythons: $(STAMP) data
 	GRADER_TEST_PYTHONS=1 $(PY) -m pytest -q tests/test_student_pythons.py
 
 bench: $(STAMP) data

@@ -26,7 +26,9 @@ of the student's code on the stack, is a grader error held for the staff, never 
 reads when their code fails there.
 ``ctx.rng``, ``ctx.randn``, ``ctx.randint`` and ``ctx.np_random()`` draw this check's inputs, and
 ``ctx.reference`` gives the reference modules to hidden checks only. A check passes by returning and
-fails by raising ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message).
+fails by raising ``CheckFailed`` (the comparison helpers in ``compare.py`` do that with a useful message),
+or hands itself to the staff by raising ``GradeByHand`` when the submission took a reading of the handout
+the check cannot judge.
 """
 import types
 from dataclasses import dataclass
@@ -52,6 +54,18 @@ class GraderError:
     to finish: neither passed nor failed. It is never blamed on the student: the check is held for the staff
     (it earns nothing until they look) and ``detail`` (what raised, where) goes to them."""
     detail: str
+
+
+class GradeByHand(Exception):
+    """Raised by a check that cannot see into the submission's own reasonable reading of the handout (an
+    interface the handout never named, say): the check is held for the course staff to grade by reading,
+    and the message tells the student why. No deduction, no points until the staff grade it."""
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """The verdict of a check that raised ``GradeByHand``: ``reason`` is shown to the student and the staff."""
+    reason: str
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,10 @@
 This runs in the grading process. Each check gets a ``Context``, its view of the submission (files
 read here, never imported; probes run in a sandboxed worker); the checks of one submission share a
 ``Session`` (what is missing, which imports failed, the time left). A verdict is None (passed), a
-message for the student (failed), a ``Scored`` (part of the points) or a ``GraderError`` (the grader's
-own code failed; held for the staff). Whatever the submission does, ``grade_submission`` returns a
-verdict for every check: failures of student code become failed checks, never a failed run.
+message for the student (failed), a ``Scored`` (part of the points), a ``GraderError`` (the grader's
+own code failed; held for the staff) or ``ByHand`` (left for the staff to grade by reading). Whatever
+the submission does, ``grade_submission`` returns a verdict for every check: failures of student code
+become failed checks, never a failed run.
 """
 import dataclasses
 import difflib
@@ -20,7 +21,7 @@ from pathlib import Path
 import torch
 
 from grader.core import notebooks
-from grader.core.checks import CheckFailed, CheckInfo, FunctionResult, GraderError, Scored
+from grader.core.checks import ByHand, CheckFailed, CheckInfo, FunctionResult, GradeByHand, GraderError, Scored
 from grader.errors import ProbeError, SubmissionError
 from grader.sandbox import capacity
 
@@ -54,7 +55,7 @@ def grade_submission(assignment, submission, sandbox, *, public_only=False, seed
     with notebooks.prepared(assignment, submission, sandbox.limits.submission_mb * 2**20) as prepared:
         session = Session(assignment, prepared.folder, sandbox, reference, seed, sandbox.limits.total_seconds)
         session.problem = prepared.problem
-        verdicts = [verdict if verdict is None or isinstance(verdict, (Scored, GraderError))
+        verdicts = [verdict if verdict is None or isinstance(verdict, (Scored, GraderError, ByHand))
                     else prepared.explain(verdict) for verdict in _run_checks(session, checks, threads)]
     return Graded(assignment, checks, verdicts, seed, public_only, time.monotonic() - started)
 
@@ -259,7 +260,8 @@ class Context:
 
 def run_check(func, ctx: Context):
     """Run one check; return None when it passes, a Scored when it earns part of its points, a GraderError
-    when the grader's own code failed, else the message explaining why not."""
+    when the grader's own code failed, ByHand when the check leaves it to the staff, else the message
+    explaining why not."""
     try:
         scored = func(ctx)
         if isinstance(scored, Scored):
@@ -271,6 +273,8 @@ def run_check(func, ctx: Context):
         message = str(exc)
     except CheckFailed as exc:
         message = str(exc)
+    except GradeByHand as exc:
+        return ByHand(str(exc))
     except MemoryError:
         raise  # the grader reached its own memory ceiling: the whole run reports the autograder's failure
     except ProbeError as exc:  # the grader's probe raised inside the worker, with no student code on the stack

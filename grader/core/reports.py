@@ -3,33 +3,47 @@ import re
 
 from tabulate import tabulate
 
-from grader.core.results import GRADER_ERROR_TAG, GRADER_FAILED, grader_failed
+from grader.core.results import BY_HAND_TAG, GRADER_ERROR_TAG, GRADER_FAILED, grader_failed
 
 
 def self_check_report(results) -> str:
     """The student's terminal view: a table of public checks, then what to fix."""
-    rows, failures = [], []
+    rows, failures, notes = [], [], {}
     for test in sorted(results["tests"], key=lambda t: [int(p) if p.isdigit() else p
                                                       for p in re.split(r"(\d+)", t["number"])]):
         ok = test["status"] == "passed"
-        held = GRADER_ERROR_TAG in test.get("tags", ())
+        by_hand = BY_HAND_TAG in test.get("tags", ())
+        held = by_hand or GRADER_ERROR_TAG in test.get("tags", ())
         rows.append([test["number"], test["name"], f"{test['score']:g}/{test['max_score']:g}",
-                     "passed" if ok else "not judged" if held else "FAILED"])
+                     "passed" if ok else "by hand" if by_hand else "not judged" if held else "FAILED"])
         if not ok and not held:
             failures.append(f"[{test['number']}] {test['name']}\n{test.get('output', '').strip()}")
+        if by_hand:  # one reason often covers a question's checks: say it once
+            notes.setdefault(test.get("output", "").strip(), []).append(f"[{test['number']}] {test['name']}")
     lines = [tabulate(rows, headers=["check", "what it checks", "points", "result"], tablefmt="simple")]
     if failures:
-        lines += ["", "What to fix:", ""] + ["\n".join("    " + l if i else l
-                                                        for i, l in enumerate(f.splitlines())) + "\n"
-                                                        for f in failures]
+        lines += ["", "What to fix:", ""] + _indented(failures)
         lines.append(f"{len(failures)} of {len(rows)} public checks failed.")
+    if notes:
+        lines += ["", "Left to the course staff:", ""]
+        for reason, checks in notes.items():
+            lines += [*checks, *("    " + line for line in reason.splitlines()), ""]
     held = sum(GRADER_ERROR_TAG in test.get("tags", ()) for test in results["tests"])
     if held:
         lines += ["", f"{held} check(s) could not be judged because the grader itself failed (not your code); "
                       "please tell the course staff."]
-    elif not failures:
+    elif not failures and not notes:
         lines += ["", f"All {len(rows)} public checks passed. Hidden checks run on Gradescope after you submit."]
+    elif not failures:
+        lines += ["", f"The other {len(rows) - sum(map(len, notes.values()))} public checks passed. Hidden checks run on Gradescope "
+                      "after you submit."]
     return "\n".join(lines)
+
+
+def _indented(entries):
+    """Each entry's first line as it is, the rest indented under it."""
+    return ["\n".join("    " + line if i else line for i, line in enumerate(entry.splitlines())) + "\n"
+            for entry in entries]
 
 
 def question_of(test):

@@ -14,10 +14,12 @@ from pathlib import Path
 from gradescope_utils.autograder_utils.decorators import leaderboard, number, partial_credit, tags, visibility
 from gradescope_utils.autograder_utils.json_test_runner import JSONTestRunner
 
-from grader.core.checks import GraderError, Scored
+from grader.core.checks import ByHand, GraderError, Scored
 from grader.core.grading import grade_submission
 
 GRADER_ERROR_TAG = "grader-error"
+BY_HAND_TAG = "graded-by-hand"
+BY_HAND = "Graded by hand: the course staff will read this part of your work; until then it counts no points.\n\n"
 NOT_JUDGED = ("Not judged: the grader's own code failed on this check, so this is no verdict on your code. "
               "The course staff have the details and will grade it by hand; until then it counts no points.")
 GRADER_FAILED = "AUTOGRADER FAILED: regrade this submission"
@@ -50,6 +52,12 @@ def gradescope_results(graded) -> dict:
             results["output"] += (f" {len(errors)} check(s) could not be judged because the grader itself failed "
                                   f"({', '.join(sorted(errors))}); they are held for the course staff and are not "
                                   "counted as mistakes.")
+        by_hand = sorted(info.number for (info, _), verdict in zip(graded.checks, graded.verdicts, strict=True)
+                         if isinstance(verdict, ByHand))
+        if by_hand:
+            results["extra_data"]["by_hand"] = by_hand
+            results["output"] += (f" {len(by_hand)} check(s) will be graded by hand by the course staff "
+                                  f"({', '.join(by_hand)}): see each for why.")
 
     stream = io.StringIO()
     JSONTestRunner(stream=stream, failure_prefix="", post_processor=finish).run(_suite(graded))
@@ -76,10 +84,10 @@ def _test_method(info, verdict, shown_when):
     """A test that reports ``verdict``: it prints what is shown whatever the score (the runner puts it in
     the test's output), sets the score when it is not all or nothing (a share, a deduction, a held check),
     and fails with the message for the student."""
-    held = isinstance(verdict, GraderError)
+    held = isinstance(verdict, (GraderError, ByHand))
     printed, score, failure = None, None, None  # no score set: the runner gives all points or none
     if held:  # neither passed nor failed: no points and no deduction until the staff look at it
-        printed, score = NOT_JUDGED, 0.0
+        printed, score = (BY_HAND + verdict.reason) if isinstance(verdict, ByHand) else NOT_JUDGED, 0.0
     elif isinstance(verdict, Scored):
         printed, score = verdict.report, verdict.points
     elif verdict is not None:
@@ -96,7 +104,7 @@ def _test_method(info, verdict, shown_when):
             self.fail(failure)
     method.__doc__ = info.title  # the test's name on Gradescope
     return partial_credit(info.points)(number(info.number)(visibility(shown_when)(
-        tags(*([GRADER_ERROR_TAG] if held else []))(method))))
+        tags(*([BY_HAND_TAG] if isinstance(verdict, ByHand) else [GRADER_ERROR_TAG] if held else []))(method))))
 
 
 def _leaderboard_method(column, value, order):

@@ -261,7 +261,7 @@ def collect(out_dir, submissions):
 def write_reports(assignment, out_dir, graded):
     """grades.csv, the summary (returned as text and written to summary.txt) and histogram.png."""
     from grader.core.reports import question_of
-    from grader.core.results import GRADER_ERROR_TAG, GRADER_FAILED, grader_failed
+    from grader.core.results import BY_HAND_TAG, GRADER_ERROR_TAG, GRADER_FAILED, grader_failed
 
     out_dir = Path(out_dir)
     questions = sorted({info.question for info, _ in assignment.checks})
@@ -284,12 +284,14 @@ def write_reports(assignment, out_dir, graded):
     if failed:
         lines += [f"{GRADER_FAILED} ({len(failed)}, not counted below; running grade-all again "
                   f"regrades them): {', '.join(failed)}", ""]
-    held = [(submission.student, results["extra_data"]["grader_errors"]) for submission, results in graded
-            if results.get("extra_data", {}).get("grader_errors")]
-    if held:  # the grader's own code failed on these checks: no verdict on the student, 0 until someone looks
-        lines += [tabulate([[student, ", ".join(numbers)] for student, numbers in held],
-                           headers=["not judged: grader errors (see each results.json)", "checks"],
-                           tablefmt="simple", disable_numparse=True), ""]
+    for key, heading in [("grader_errors", "not judged: grader errors (see each results.json)"),
+                         ("by_hand", "to grade by hand (each check's output says why)")]:
+        # no verdict on the student for these checks: 0 until someone looks
+        held = [(submission.student, results["extra_data"][key]) for submission, results in graded
+                if results.get("extra_data", {}).get(key)]
+        if held:
+            lines += [tabulate([[student, ", ".join(numbers)] for student, numbers in held],
+                               headers=[heading, "checks"], tablefmt="simple", disable_numparse=True), ""]
     if totals:
         lines.append(tabulate([["mean", f"{statistics.mean(totals):.2f}"], ["median", f"{statistics.median(totals):g}"],
                                ["full marks", sum(t >= maximum for t in totals)], ["zero", sum(t == 0 for t in totals)]],
@@ -301,7 +303,7 @@ def write_reports(assignment, out_dir, graded):
             rows.append([q, f"{100 * full / len(tests):.0f}%"])
         lines += ["", tabulate(rows, headers=["question", "all checks passed"], tablefmt="simple")]
         failures = Counter(f"{t['number']} {t['name']}" for _, results in graded for t in results["tests"]
-                           if t["status"] != "passed" and GRADER_ERROR_TAG not in t.get("tags", ()))
+                           if t["status"] != "passed" and not {GRADER_ERROR_TAG, BY_HAND_TAG} & set(t.get("tags", ())))
         lines += ["", tabulate([[name[:90], count] for name, count in failures.most_common(8)],
                                headers=["most often failed check", "submissions"], tablefmt="simple")]
         _histogram(totals, maximum, out_dir / "histogram.png", assignment.id)

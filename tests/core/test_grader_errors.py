@@ -55,3 +55,38 @@ def test_the_class_summary_lists_checks_not_judged_apart_from_failures(monkeypat
     assert "not judged: grader errors" in summary
     assert re.search(rf"student_1\s+{re.escape(info.number)}\n", summary)
     assert "broken" not in summary.split("most often failed check")[-1]  # a grader error is no student failure
+
+
+def test_a_check_left_to_the_staff_says_why_deducts_nothing_and_is_listed_for_grading_by_hand(monkeypatch, tmp_path):
+    from grader.core.checks import GradeByHand
+    from grader.core.results import BY_HAND_TAG
+    from grader.staff.batch import Submission, write_reports
+
+    assignment = assignments.get("csci567-hw3")
+    (info, passing), (rule, _) = [c for c in assignment.checks if c[0].public and not c[0].penalty][0], \
+        [c for c in assignment.checks if c[0].penalty][0]
+
+    def other_reading(ctx):
+        raise GradeByHand("this submission builds its layers another way")
+
+    left = [(dataclasses.replace(info, name="left_check"), other_reading),
+            (dataclasses.replace(rule, name="left_rule"), other_reading), (info, passing)]
+    monkeypatch.setitem(vars(assignment), "checks", left)
+    grader = Grader(assignment)
+    try:
+        results = grader.grade(assignment.reference_dir, public_only=True)
+    finally:
+        grader.sandbox.close()
+    validate_results(results)
+    by_hand = [t for t in results["tests"] if BY_HAND_TAG in t.get("tags", [])]
+    assert len(by_hand) == 2 and all(t["score"] == 0 for t in by_hand)  # the rule deducts nothing either
+    assert all("another way" in t["output"] and "by hand" in t["output"] for t in by_hand)
+    assert not any(GRADER_ERROR_TAG in t.get("tags", []) for t in results["tests"])
+    assert results["score"] == info.points
+    assert results["extra_data"]["by_hand"] == sorted([info.number, rule.number])
+    report = self_check_report(results)
+    assert report.count("another way") == 1 and "What to fix" not in report and "by hand" in report
+    assert "The other 1 public checks passed" in report
+    summary = write_reports(assignment, tmp_path, [(Submission("student_1", tmp_path, "Ada"), results)])
+    assert re.search(r"to grade by hand.*\n.*\nstudent_1\s+", summary)
+    assert "left_" not in summary.split("most often failed check")[-1]

@@ -17,7 +17,7 @@ import torch
 from grader.assignments.cs689_hw4 import probes, scoring
 from grader.assignments.cs689_hw4.probes import (log_posterior, log_posterior_observed, log_posterior_supplied,
                                                  note_dataset, note_model_outputs)
-from grader.core.checks import CheckFailed, Scored, check
+from grader.core.checks import CheckFailed, GradeByHand, Scored, check
 from grader.core.compare import expect, expect_close, expect_shape
 from grader.core.source_rules import forbidden_uses, loops_over_rows, staff_note
 from grader.errors import SubmissionError
@@ -388,6 +388,22 @@ def _explain_item(index, context, target, songs):
             "(a window that runs from one song into the next, or padding rows that are not all alike?).")
 
 
+def _left_to_staff(other):
+    """Why question 4 goes to the staff: the handout leaves the loader's design open, and this one is not
+    the interface the grader can test."""
+    if other["note_dataset"]:
+        found = f"its NoteDataset cannot be called that way ({other['note_dataset']})"
+    else:
+        found = "experiments.py defines no NoteDataset"
+    offered = (f" It defines {', '.join(other['datasets'])}." if other["datasets"] else "")
+    return (f"The grader tests question 4 on a data set it builds as NoteDataset(root, context={CONTEXT}): root is a "
+            f"folder with one folder of .pt songs per artist, and item i is a pair (the {CONTEXT} events before a "
+            f"position of one song, the event at that position). Here {found}.{offered} The handout leaves the "
+            "data loader's design to you, so the course staff will grade this question by reading your code and "
+            "your explanation. To have it checked automatically too, add a NoteDataset class with that "
+            "interface (it may wrap your own).")
+
+
 def _dataset(ctx, songs, picks, what, batch_size=8, check_items=True):
     try:
         found = ctx.call(note_dataset, songs, CONTEXT, picks, batch_size,
@@ -397,6 +413,8 @@ def _dataset(ctx, songs, picks, what, batch_size=8, check_items=True):
             raise
         raise CheckFailed(f"{exc}\n\nThe grader imports experiments.py to use NoteDataset; nothing may run at import. "
                           "Put the training and the experiment under `if __name__ == \"__main__\":`.") from None
+    if "other_interface" in found:
+        raise GradeByHand(_left_to_staff(found["other_interface"]))
     if "bad_item" in found:
         bad = found["bad_item"]
         parts = "" if bad["size"] is None else f" of {bad['size']} parts"

@@ -49,11 +49,42 @@ def _song_folder(songs):
     return root
 
 
+def _other_interface(module, context):
+    """None when ``module.NoteDataset`` can be called as NoteDataset(root, context=...); else what the module
+    offers instead: NoteDataset's signature (if any) and the torch Dataset classes it defines."""
+    import inspect
+
+    from torch.utils.data import Dataset
+
+    def signature(value):
+        try:
+            return f"{value.__name__}{inspect.signature(value)}"
+        except (TypeError, ValueError):
+            return value.__name__
+
+    found = getattr(module, "NoteDataset", None)
+    if callable(found):
+        try:
+            inspect.signature(found).bind("root", context=context)
+            return None
+        except ValueError:  # no signature to read: just try it
+            return None
+        except TypeError:
+            pass
+    datasets = [signature(value) for value in vars(module).values()
+                if inspect.isclass(value) and issubclass(value, Dataset) and value.__module__ == module.__name__]
+    return {"note_dataset": signature(found) if callable(found) else None, "datasets": datasets}
+
+
 def note_dataset(sub, songs, context, picks, batch_size):
     """NoteDataset(root, context=...) on the given songs: its length, items ``picks`` (indices modulo the
-    length), and the shapes of the first DataLoader batch."""
+    length), and the shapes of the first DataLoader batch; or, when experiments.py has no NoteDataset that
+    can be built that way, what it has instead (``other_interface``)."""
     from torch.utils.data import DataLoader
 
+    other = _other_interface(sub.modules["experiments"], context)
+    if other is not None:
+        return {"other_interface": other}
     dataset = sub.attr("experiments", "NoteDataset")(str(_song_folder(songs)), context=context)
     length = len(dataset)
     items = []

@@ -195,14 +195,13 @@ def test_the_targets_are_the_generators_draws_not_the_music(real_continuations):
     assert TARGETS[:, 2].unique().numel() > 30 and (TARGETS[:, 0] == 0).any() and (TARGETS[:, 0] > 12).any()
     # plausible for a model of the music: the reference, a different fit, comes near the generator itself
     # (which no model can beat on average), and far from the product of the marginals
-    model = generator.load()
-    own = scoring.mean_nll(generator.predictions(model, XTE), TARGETS, cs689.settings["sigma_floor"])
+    params = generator.predictions(generator.load(), XTE)
+    own = scoring.mean_nll(params, TARGETS, cs689.settings["sigma_floor"])
     baselines = cs689.baselines
     assert own < baselines["reference_nll"] < baselines["marginal_nll"] - 2
     assert baselines["reference_nll"] - own < (baselines["marginal_nll"] - own) / 2
     # and they are exactly the generator's draws with the key
-    assert torch.equal(TARGETS, torch.from_numpy(generator.sample(generator.predictions(model, XTE).numpy(),
-                                                                  data.heldout_key())))
+    assert torch.equal(TARGETS, torch.from_numpy(generator.sample(params.numpy(), data.heldout_key())))
 
 
 def test_building_again_draws_the_same_targets_whatever_the_thread_count(tmp_path):
@@ -236,3 +235,26 @@ def test_a_draw_follows_the_predicted_distribution_within_the_valid_values():
     assert (generator.sample(params.numpy(), "a key")[:, 3] == 1).all()
     assert np.array_equal(generator.sample(params.numpy(), "a key"), generator.sample(params.numpy(), "a key"))
     assert not np.array_equal(generator.sample(params.numpy(), "a key"), generator.sample(params.numpy(), "another"))
+
+
+def test_make_generator_trains_weights_that_draw_targets(tmp_path):
+    """``make generator``'s training, on a few songs for one epoch: the weights load and draw valid targets,
+    and the seed comes from the key (the reference's is 0)."""
+    songs = sorted((cs689.data_dir / "train").glob("*/*.pt"))[::200]
+    for path in songs:
+        (tmp_path / "train" / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, tmp_path / "train" / path.parent.name / path.name)
+    message = generator.train(tmp_path, "a key", out=tmp_path / "generator.pt", epochs=1, progress=False)
+    assert f"on {len(songs)} training songs for 1 epoch(s)" in message
+    drawn = generator.sampler("a key", tmp_path / "generator.pt")(XTE[:50])
+    assert drawn.shape == (50, 4) and (drawn >= generator.LOWEST).all() and (drawn <= generator.HIGHEST).all()
+    assert len({generator.training_seed(key) for key in ("a key", "another key", data.heldout_key(), "0")}) == 4
+    assert generator.sampler("a key", tmp_path / "absent.pt") is None
+
+
+def test_weights_that_no_longer_fit_the_model_say_what_to_run(tmp_path):
+    weights = torch.load(generator.GENERATOR_FILE, weights_only=True)
+    weights.pop("sigma_extra")
+    torch.save(weights, tmp_path / "old.pt")
+    with pytest.raises(RuntimeError, match=r"old.pt does not fit the reference's NoteModel .* `make generator`"):
+        generator.load(tmp_path / "old.pt")

@@ -47,7 +47,11 @@ def load(path=GENERATOR_FILE):
     if not path.is_file():
         return None
     model = assignments.get("cs689-hw4").load_reference_module("model").NoteModel()
-    model.load_state_dict(torch.load(path, weights_only=True))
+    try:
+        model.load_state_dict(torch.load(path, weights_only=True))
+    except RuntimeError as error:
+        raise RuntimeError(f"{path} does not fit the reference's NoteModel (reference/cs689_hw4/model.py changed?): "
+                           f"train it again with `make generator`.\n{error}") from None
     return model.double().eval()
 
 
@@ -106,7 +110,7 @@ def train(data_dir, key: str, out=GENERATOR_FILE, epochs=EPOCHS, progress=True):
     history = reference.experiments.train(model, train_set, validation_set, epochs=epochs, seed=seed,
                                           progress=progress)
     torch.save(model.state_dict(), out)
-    return (f"trained the target generator on {len(dataset.songs)} training songs for {epochs} epochs in "
+    return (f"trained the target generator on {len(dataset.songs)} training songs for {epochs} epoch(s) in "
             f"{time.perf_counter() - started:.0f} s (best validation NLL {min(history['validation']):.4f}); "
             f"wrote {out}: now run `make data baselines`")
 
@@ -121,7 +125,11 @@ def main(argv=None):
     key = data.heldout_key()
     if not key:
         raise SystemExit(f"no held-out key at {data.HELDOUT_KEY_FILE}: the generator's seed is drawn with it")
-    print(train(assignments.get("cs689-hw4").data_dir, key, epochs=args.epochs))
+    data_dir = assignments.get("cs689-hw4").data_dir
+    # The training songs are all it needs (and the current weights, which may no longer fit the model,
+    # are not used): written without the key.
+    print(music.build(data_dir, None))
+    print(train(data_dir, key, epochs=args.epochs))
 
 
 if __name__ == "__main__":

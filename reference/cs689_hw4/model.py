@@ -38,7 +38,7 @@ class NoteModel(nn.Module):
         if single:
             x = x.unsqueeze(0)
         # BEGIN SOLUTION: encode the events, read them in order, map the last state to the 134 parameters
-        x = x[:, -self.read_events:].float()
+        x = x[:, -self.read_events:].to(self.head[1].weight.dtype)  # float32; float64 after .double()
         (t0, ts), (d0, ds), (v0, vs) = self.scales.values()
         time, duration, note, volume = x.unbind(dim=-1)
         padding = (x == 0).all(dim=-1)

@@ -11,8 +11,10 @@ The course's own two files drop in under the same names.
 Part 2's music data (``train/``, ``test.pt``, ``hidden/test_targets.pt``) are built by ``music.py``;
 the held-out songs are drawn with the key in ``HELDOUT_KEY_FILE``, which sits beside the reference
 solutions: it is committed (so ``make data`` is deterministic), ships in the autograder zip and never
-in the student zip, and the sandbox cannot read it. A course replaces it with its own secret
-(``python -c "import secrets; print(secrets.token_hex(16))"``) and runs ``make data baselines``.
+in the student zip, and the sandbox cannot read it. The targets are drawn, with the same key, from the
+target generator whose weights sit beside it too (``generator.py``). A course replaces the key with its
+own secret (``python -c "import secrets; print(secrets.token_hex(16))"``) and runs
+``make generator data baselines``.
 """
 from pathlib import Path
 
@@ -32,9 +34,11 @@ def images():
 
 
 def build(target: Path) -> str:
-    from grader.assignments.cs689_hw4 import music
+    from grader.assignments.cs689_hw4 import generator, music
 
-    return build_mixture(target) + "; " + music.build(target, heldout_key())
+    key = heldout_key()
+    draw_targets = generator.sampler(key) if key else None
+    return build_mixture(target) + "; " + music.build(target, key, draw_targets)
 
 
 def heldout_key():

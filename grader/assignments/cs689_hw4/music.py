@@ -5,7 +5,7 @@ writes the same layout from music21's bundled corpus, one song per instrument pa
 
     train/<artist>/<song>.pt      LongTensor (L, 4): [time since the last event, duration, note, volume]
     test.pt                       LongTensor Xte (M, 64, 4): contexts from held-out songs
-    hidden/test_targets.pt        LongTensor (M, 4): the event after each context (autograder only)
+    hidden/test_targets.pt        LongTensor (M, 4): a draw of the event after each context (autograder only)
     music_manifest.json           counts, the rules below, and a fingerprint of test.pt and the targets
 
 Rules (see data/README.md):
@@ -17,11 +17,15 @@ Rules (see data/README.md):
 - the training songs are every part of the scores ``SOURCES`` picks (spread evenly over each
   composer's list). The held-out songs come from other scores of the same composers, chosen with a
   secret key, and up to TEST_PER_SONG positions of each part longer than CONTEXT events, also drawn
-  with the key, give a test context (always a full one) and its target.
+  with the key, give a test context (always a full one);
+- a context's target is not the event that follows it in the score (that score is published music),
+  but a draw from a generator model given the context (``generator.py``), made with the key.
 
 The key (``HELDOUT_KEY``, staff-only: it lives beside the reference solutions and ships only in the
 autograder zip) is what keeps the targets hidden: this code ships to students, and without the key
-it names only the training scores, so rebuilding the data at home reproduces no held-out song.
+it names only the training scores, so rebuilding the data at home reproduces no held-out song. And
+since the held-out songs are still published music, the targets are drawn from the generator, whose
+weights are staff-only too: finding a context's score gives its real continuation, not its target.
 Parsing is cached per score under ``hidden/cache/``, closed to the sandbox like the targets.
 """
 import hashlib
@@ -164,9 +168,10 @@ def tqdm_or_plain(iterable, total, what, progress):
     return tqdm(iterable, total=total, unit="score", desc=what, disable=not progress)
 
 
-def build(target: Path, key: str | None, progress=True) -> str:
-    """Write the data set under ``target``. Without ``key`` (a student's copy of this code) only the
-    training songs are written: the held-out songs, test.pt and the targets need the key."""
+def build(target: Path, key: str | None, draw_targets=None, progress=True) -> str:
+    """Write the data set under ``target``. Without ``key`` or ``draw_targets`` (contexts (M, C, 4) ->
+    targets (M, 4), the generator's draws; a student's copy of this code has neither) only the training
+    songs are written: the held-out songs, test.pt and the targets need both."""
     import music21
     import torch
 
@@ -186,11 +191,15 @@ def build(target: Path, key: str | None, progress=True) -> str:
     written = f"wrote {train_songs} training songs by {len(counts)} artists under {train_dir}"
     if not key:
         return written + " (no held-out key: test.pt and hidden/test_targets.pt not written)"
+    if draw_targets is None:
+        return written + (" (no target generator: test.pt and hidden/test_targets.pt not written; "
+                          "train it with `make generator`)")
 
-    contexts, targets = [], []
+    contexts = []
     held_out = _parse_all(_heldout_scores(key), cache, progress, "cs689-hw4 held-out scores")
     # The corpus holds some tunes twice (one arrangement in two files): a held-out part that shares any
-    # window with a training song would give its targets away, so it is left out.
+    # window with a training song would give its continuations away (the generator has learnt them
+    # too), so it is left out.
     training_windows = {window for parts in songs.values() for _, events in parts for window in _windows(events)}
     for artist in sorted(held_out):
         for name, events in sorted(held_out[artist], key=lambda s: s[0]):
@@ -200,20 +209,19 @@ def build(target: Path, key: str | None, progress=True) -> str:
             positions = np.arange(CONTEXT, len(events))
             picks = _keyed_rng(key, "positions", artist, name).choice(
                 positions, size=min(TEST_PER_SONG, len(positions)), replace=False)
-            for p in np.sort(picks):
-                contexts.append(events[p - CONTEXT:p])
-                targets.append(events[p])
+            contexts.extend(events[p - CONTEXT:p] for p in np.sort(picks))
     Xte = torch.from_numpy(np.stack(contexts))
-    test_targets = torch.from_numpy(np.stack(targets))
+    test_targets = torch.from_numpy(np.ascontiguousarray(draw_targets(Xte), dtype=np.int64))
     (target / "hidden").mkdir(parents=True, exist_ok=True)
     torch.save(Xte, target / "test.pt")
     torch.save(test_targets, target / "hidden" / "test_targets.pt")
     manifest = {"ticks_per_quarter": TICKS_PER_QUARTER, "context": CONTEXT, "music21": music21.__version__,
-                "artists": counts, "test_contexts": len(Xte), "fingerprint": fingerprint(Xte, test_targets)}
+                "artists": counts, "test_contexts": len(Xte), "targets": "drawn from the target generator",
+                "fingerprint": fingerprint(Xte, test_targets)}
     (target / "music_manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     held = sum(c["held-out songs"] for c in counts.values())
     return (f"{written}, test.pt ({len(Xte)} contexts of {CONTEXT} events from {held} held-out songs) "
-            "and hidden/test_targets.pt")
+            "and hidden/test_targets.pt (drawn from the target generator)")
 
 
 def fingerprint(Xte, targets) -> str:

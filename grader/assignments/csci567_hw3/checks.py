@@ -110,8 +110,9 @@ def linear_backward_toy(ctx):
 def _linear_cases(ctx, count=3):
     """Random (X, W, b) of random shapes, each with a reference layer holding W and b."""
     rng = ctx.np_random()
-    for _ in range(count):
-        n, d_in, d_out = _shape(rng, 1), _shape(rng), _shape(rng)
+    for index in range(count):
+        # one example is allowed, but never in every case: with N = 1 a mean over the batch equals its sum
+        n, d_in, d_out = _shape(rng, 1 if index else 2), _shape(rng), _shape(rng)
         X, W, b = rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out)), rng.normal(size=(1, d_out))
         layer = ctx.reference.neural_networks.linear_layer(d_in, d_out)
         layer.params["W"], layer.params["b"] = W, b

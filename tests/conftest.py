@@ -75,6 +75,16 @@ def failed_checks(results):
     return {t["name"] for t in results["tests"] if t["status"] != "passed"}
 
 
+def grade_reference_with(monkeypatch, assignment, checks):
+    """The public results of ``assignment``'s reference graded by ``checks`` alone, in a sandbox of its own."""
+    monkeypatch.setitem(vars(assignment), "checks", checks)
+    grader = Grader(assignment)
+    try:
+        return grader.grade(assignment.reference_dir, public_only=True)
+    finally:
+        grader.sandbox.close()
+
+
 def run_cli(*args, timeout=600):
     """``python -m grader ...`` as a user would run it; returns the CompletedProcess."""
     return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, capture_output=True,

@@ -3,7 +3,7 @@ staff look at it, says so to the student, and is listed for the staff in the res
 import dataclasses
 import re
 
-from conftest import Grader, validate_results
+from conftest import grade_reference_with, validate_results
 from grader.core import assignments
 from grader.core.reports import self_check_report
 from grader.core.results import GRADER_ERROR_TAG
@@ -19,12 +19,7 @@ def test_a_failing_check_is_held_for_the_staff_and_the_results_stay_valid(monkey
 
     held_info = dataclasses.replace(info, name="broken_check")
     held_rule = dataclasses.replace(rule, name="broken_rule")
-    monkeypatch.setitem(vars(assignment), "checks", [(held_info, broken), (held_rule, broken)])
-    grader = Grader(assignment)
-    try:
-        results = grader.grade(assignment.reference_dir, public_only=True)
-    finally:
-        grader.sandbox.close()
+    results = grade_reference_with(monkeypatch, assignment, [(held_info, broken), (held_rule, broken)])
     validate_results(results)
     held = [t for t in results["tests"] if GRADER_ERROR_TAG in t.get("tags", [])]
     assert len(held) == 2 and all(t["score"] == 0 for t in held)  # the rule deducts nothing either
@@ -45,12 +40,7 @@ def test_the_class_summary_lists_checks_not_judged_apart_from_failures(monkeypat
     def broken(ctx):
         return [][1]
 
-    monkeypatch.setitem(vars(assignment), "checks", [(dataclasses.replace(info, name="broken_check"), broken)])
-    grader = Grader(assignment)
-    try:
-        results = grader.grade(assignment.reference_dir, public_only=True)
-    finally:
-        grader.sandbox.close()
+    results = grade_reference_with(monkeypatch, assignment, [(dataclasses.replace(info, name="broken_check"), broken)])
     summary = write_reports(assignment, tmp_path, [(Submission("student_1", tmp_path, "Ada"), results)])
     assert "not judged: grader errors" in summary
     assert re.search(rf"student_1\s+{re.escape(info.number)}\n", summary)
@@ -71,12 +61,7 @@ def test_a_check_left_to_the_staff_says_why_deducts_nothing_and_is_listed_for_gr
 
     left = [(dataclasses.replace(info, name="left_check"), other_reading),
             (dataclasses.replace(rule, name="left_rule"), other_reading), (info, passing)]
-    monkeypatch.setitem(vars(assignment), "checks", left)
-    grader = Grader(assignment)
-    try:
-        results = grader.grade(assignment.reference_dir, public_only=True)
-    finally:
-        grader.sandbox.close()
+    results = grade_reference_with(monkeypatch, assignment, left)
     validate_results(results)
     by_hand = [t for t in results["tests"] if BY_HAND_TAG in t.get("tags", [])]
     assert len(by_hand) == 2 and all(t["score"] == 0 for t in by_hand)  # the rule deducts nothing either

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from conftest import Grader, validate_results
+from conftest import grade_reference_with, validate_results
 from grader import REPO_ROOT
 from grader.core import assignments
 from grader.core.checks import CheckInfo, GraderError
@@ -51,12 +51,7 @@ def test_a_function_that_is_not_a_probe_is_a_grader_error_naming_the_check(monke
 
     checks = [(dataclasses.replace(info, name=func.__name__, number=f"{info.question}.{index}"), func)
               for index, func in enumerate((calls_numpy, calls_a_private_helper, honest), 1)]
-    monkeypatch.setitem(vars(assignment), "checks", checks)
-    grader = Grader(assignment)
-    try:
-        results = grader.grade(assignment.reference_dir, public_only=True)
-    finally:
-        grader.sandbox.close()
+    results = grade_reference_with(monkeypatch, assignment, checks)
     validate_results(results)
     first, second, third = results["tests"]
     for test, check_name, shown in ((first, "calls_numpy", "numpy.mean"),

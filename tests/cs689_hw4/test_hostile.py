@@ -47,3 +47,34 @@ def test_the_same_code_without_the_delay_is_in_time(graders, tmp_path, monkeypat
     with open(tmp_path / "gmm.py", "a") as gmm:
         gmm.write(SLOW_WITH_FROZEN_CLOCKS.replace("SLOW", "0.0"))
     assert run_one(graders, tmp_path, "vectorised") is None
+
+
+# A NoteDataset that is neither a class nor a function: an object whose call takes no arguments, with no
+# __name__ for the grader to print, and a Dataset subclass of its own beside it.
+ODD_NOTE_DATASET = '''
+from torch.utils.data import Dataset
+
+
+class Windows(Dataset):
+    def __init__(self, songs, size):
+        self.items = []
+
+
+class _Factory:
+    def __call__(self):
+        return Windows([], 32)
+
+
+NoteDataset = _Factory()
+'''
+
+
+def test_an_odd_note_dataset_is_left_to_the_staff_never_a_grader_error_or_a_pass(graders, tmp_path):
+    from grader.core.checks import ByHand
+
+    for name in ("model.py", "experiments.py"):
+        shutil.copy(cs689.reference_dir / name, tmp_path / name)
+    (tmp_path / "experiments.py").write_text("from model import NoteModel\n" + ODD_NOTE_DATASET)
+    verdict = run_one(graders, tmp_path, "dataset_items_are_windows_of_one_song")
+    assert isinstance(verdict, ByHand), verdict
+    assert "cannot be called that way" in verdict.reason and "Windows(songs, size)" in verdict.reason

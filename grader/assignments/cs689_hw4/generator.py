@@ -15,7 +15,6 @@ or the reference model change, train it again with ``make generator``
 (``python -m grader.assignments.cs689_hw4.generator``), then ``make data baselines``.
 """
 import argparse
-import hashlib
 import time
 
 import numpy as np
@@ -87,10 +86,6 @@ def sampler(key: str, path=GENERATOR_FILE):
     if model is None:
         return None
     return lambda contexts: sample(predictions(model, contexts).numpy(), key)
-
-
-def fingerprint(path=GENERATOR_FILE) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
 def train(data_dir, key: str, out=GENERATOR_FILE, epochs=EPOCHS, progress=True):

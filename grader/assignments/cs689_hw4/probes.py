@@ -57,10 +57,11 @@ def _other_interface(module, context):
     from torch.utils.data import Dataset
 
     def signature(value):
+        name = getattr(value, "__name__", type(value).__name__)  # a callable object has no __name__
         try:
-            return f"{value.__name__}{inspect.signature(value)}"
+            return f"{name}{inspect.signature(value)}"
         except (TypeError, ValueError):
-            return value.__name__
+            return name
 
     found = getattr(module, "NoteDataset", None)
     if callable(found):
